@@ -1,0 +1,68 @@
+"""Typed errors of the pipeline. Only ``cli.py`` turns them into exit codes and one-line messages."""
+
+from __future__ import annotations
+
+
+class PipelineError(Exception):
+    """A problem the producer can fix. ``where`` names the file, key or endpoint concerned."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, where: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.where = where
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class InputError(PipelineError):
+    """A source file (recording, image, chapters, notes) is not usable."""
+
+    exit_code = 2
+
+
+class ConfigError(PipelineError):
+    """``feeds/*.toml`` or a record under ``episodes/`` is invalid. May carry several problems."""
+
+    exit_code = 3
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+    def __str__(self) -> str:
+        return "\n".join(self.problems)
+
+
+class ToolError(PipelineError):
+    """An external tool (ffmpeg, ffprobe) is missing or failed."""
+
+    exit_code = 4
+
+    def __init__(self, message: str, command: list[str] | None = None, stderr_tail: str = "", returncode: int | None = None):
+        super().__init__(message)
+        self.command = command or []
+        self.stderr_tail = stderr_tail
+        self.returncode = returncode
+
+
+class StorageError(PipelineError):
+    """The store is unreachable, refused a request, or a conditional write lost a race too often."""
+
+    exit_code = 5
+
+
+class PreconditionFailed(StorageError):
+    """A conditional write found the object changed (If-Match) or present (If-None-Match: *)."""
+
+
+class FeedCheckError(PipelineError):
+    """The generated feed breaks a rule podcast apps rely on."""
+
+    exit_code = 6
+
+    def __init__(self, violations: list[str], where: str | None = None):
+        self.violations = violations
+        super().__init__(f"{len(violations)} problem(s): " + "; ".join(violations), where)
