@@ -218,7 +218,10 @@ def test_screenshots_are_taken_and_small(report):
         assert image.width == 1000
         if os.environ.get("SCREENSHOTS") == "update":
             README_SHOT.parent.mkdir(parents=True, exist_ok=True)
-            image.convert("RGB").quantize(colors=256, dither=Image.Dither.NONE).save(README_SHOT, optimize=True)
+            if shot.stat().st_size < 300_000:
+                shutil.copyfile(shot, README_SHOT)
+            else:  # 256 colours, dithered, keep a full page well under the budget
+                image.convert("RGB").quantize(colors=256).save(README_SHOT, optimize=True)
     if README_SHOT.exists():
         assert README_SHOT.stat().st_size < 300_000
 
