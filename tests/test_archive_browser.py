@@ -123,6 +123,7 @@ def site_root(tmp_path_factory):
                 store.put_file(media.key, source, content_type=content_type_for(media.key),
                                cache_control=cache_control_for(media.key))
         pages = render_archive(make_show(), make_site(base), seminars)
+        pages |= render_archive(make_show(id="tomt"), make_site(base), [])  # an archive with nothing in it yet
         for key, data in pages.items():
             store.put_bytes(key, data, content_type=content_type_for(key), cache_control=cache_control_for(key))
         yield base, pages
@@ -134,7 +135,7 @@ def site_root(tmp_path_factory):
 @pytest.fixture(scope="module")
 def report(site_root):
     base, _ = site_root
-    urls = [f"{base}/seminarer/", f"{base}/seminarer/{SEMINAR}/"]
+    urls = [f"{base}/seminarer/", f"{base}/seminarer/{SEMINAR}/", f"{base}/tomt/"]
     proc = subprocess.run(["node", str(BROWSER / "audit.mjs"), "--out", str(ARTIFACTS), "--width", "1000", *urls],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
@@ -177,6 +178,11 @@ def test_video_loads_metadata_and_captions(report):
     assert track["readyState"] == 2, track  # LOADED (3 would be ERROR)
     assert track["cues"] == 2 and track["firstCue"] == "Velkommen til frokostseminar hos Difi."
     assert _page(report, "/seminarer/")["media"] == []
+
+
+def test_empty_archive_says_so(report):
+    page = _page(report, "/tomt/")
+    assert page["h1"] == ["Seminaropptak"] and page["media"] == []
 
 
 def test_first_tab_shows_the_skip_link_with_a_focus_ring(report):
