@@ -14,6 +14,7 @@ preview); the absolute addresses that Open Graph and schema.org require come fro
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import json
 import posixpath
@@ -148,9 +149,10 @@ def summary(episode: Episode, limit: int = 200) -> str:
     if episode.description:
         text = episode.description
     else:
+        # Keep only the paragraphs (their text stays, all other markup goes), then take the first one.
         plain = nh3.clean(markdown.markdown(episode.notes or ""), tags={"p"})
         paragraphs = re.findall(r"<p>(.*?)</p>", plain, re.S)
-        text = html.unescape(re.sub(r"<[^>]*>", "", paragraphs[0])) if paragraphs else ""
+        text = html.unescape(paragraphs[0]) if paragraphs else ""
     text = " ".join(text.split())
     if len(text) > limit:
         text = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",.;:–- ") + "…"
@@ -163,7 +165,6 @@ def summary(episode: Episode, limit: int = 200) -> str:
 class Download:
     href: str  # relative to the page
     text: str  # «Last ned video (MP4, 12,3 MB)»
-    size: str
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,6 @@ class Seminar:
     speaker_names: str  # «Beth Stensen og Marius Røstad»
     place: str | None
     video_src: str
-    video_size: str
     video_duration: str | None
     poster: Media | None
     poster_src: str | None  # relative to the seminar page
@@ -222,11 +222,8 @@ def _downloads(episode: Episode, folder: str) -> tuple[Download, ...]:
     for n, media in enumerate(slides, 1):
         default = "presentasjon" if len(slides) == 1 else f"presentasjon {n}"
         items.append((media.label or default, media))
-    out = []
-    for what, media in items:
-        size = format_size(media.bytes)
-        out.append(Download(_rel(media.key, folder), f"Last ned {what} ({_kind(media)}, {size})", size))
-    return tuple(out)
+    return tuple(Download(_rel(media.key, folder), f"Last ned {what} ({_kind(media)}, {format_size(media.bytes)})")
+                 for what, media in items)
 
 
 def _jsonld(show: Show, site: Site, ep: Episode, url: str, summary_text: str) -> dict:
@@ -308,7 +305,6 @@ def _seminar(show: Show, site: Site, ep: Episode) -> Seminar:
         speaker_names=join_names([p.name for p in ep.persons]),
         place=ep.place or show.default_place,
         video_src=_rel(ep.media.key, folder),
-        video_size=format_size(ep.media.bytes),
         video_duration=format_duration(ep.media.duration) if ep.media.duration else None,
         poster=poster,
         poster_src=_rel(poster.key, folder) if poster else None,
@@ -343,22 +339,17 @@ def _check(show: Show, seminars: list[Episode]) -> None:
 
 # --- rendering ---------------------------------------------------------------------------------
 
-_env: Environment | None = None
-
-
+@functools.cache
 def environment() -> Environment:
     """Templates come from the package (``pipeline/templates``), autoescaped; a missing variable is an error."""
-    global _env
-    if _env is None:
-        _env = Environment(
-            loader=PackageLoader("pipeline", "templates"),
-            autoescape=select_autoescape(["html"]),
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
-    return _env
+    return Environment(
+        loader=PackageLoader("pipeline", "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
 
 
 def stylesheet() -> bytes:

@@ -114,18 +114,17 @@ def jsonld(html_text: str) -> dict:
 
 
 def og(html_text: str) -> dict[str, str]:
-    class Meta(HTMLParser):
-        found: dict[str, str] = {}
+    """The Open Graph tags, with their content unescaped as a crawler reads them."""
+    found: dict[str, str] = {}
 
+    class Meta(HTMLParser):
         def handle_starttag(self, tag, attrs):
             a = dict(attrs)
             if tag == "meta" and a.get("property", "").startswith("og:"):
-                self.found[a["property"]] = a["content"]
+                found[a["property"]] = a["content"]
 
-    parser = Meta()
-    parser.found = {}
-    parser.feed(html_text)
-    return parser.found
+    Meta().feed(html_text)
+    return found
 
 
 # --- formatting --------------------------------------------------------------------------------
