@@ -15,20 +15,19 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import html
 import json
 import posixpath
 import re
 from dataclasses import dataclass
 from importlib.resources import files
 
-import markdown
-import nh3
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from .config import Show, Site
 from .errors import ConfigError
+from .notes import notes_html
+from .notes import summary as notes_summary
 from .records import Episode, Media
 
 WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
@@ -41,9 +40,6 @@ ROLES = {  # role codes (Podcasting 2.0 person roles) shown in Norwegian; free t
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 TIME = re.compile(r"^\s*(\d{1,2})[:.](\d{2})(?:\s*[-–]\s*(\d{1,2})[:.](\d{2}))?\s*$")
 NBSP = "\u00a0"
-# Markdown in the notes may use any HTML that reads as text, but no landmarks of its own:
-# the page owns header, nav, main and footer.
-NOTE_TAGS = nh3.ALLOWED_TAGS - {"header", "footer", "nav", "article", "aside", "hgroup", "map", "area", "center"}
 
 
 # --- Norwegian formatting (no locale needed) --------------------------------------------------
@@ -134,29 +130,13 @@ def json_for_script(data: object) -> Markup:
 # --- notes -------------------------------------------------------------------------------------
 
 def render_notes(notes: str, heading_offset: int = 2) -> Markup:
-    """Markdown -> sanitised HTML. Headings move down by ``heading_offset`` (a ``#`` in the notes becomes
-    an h3 under the page's h2), so the page's heading order holds whatever the notes use. The regexes
-    work on nh3's output, which is normalised (quoted attributes, no comments)."""
-    raw = markdown.markdown(notes or "", extensions=["extra", "sane_lists"], output_format="html")
-    clean = nh3.clean(raw, tags=NOTE_TAGS)
-    shifted = re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m[1]}h{min(6, int(m[2]) + heading_offset)}", clean)
-    # An image without alt text would be read out as its file name; mark it decorative instead.
-    return Markup(re.sub(r"<img\b(?![^>]*\balt=)([^>]*)>", r'<img\1 alt="">', shifted))
+    """The notes as sanitised HTML for a page (see ``notes.notes_html``); markup-safe for Jinja."""
+    return Markup(notes_html(notes, heading_offset))
 
 
 def summary(episode: Episode, limit: int = 200) -> str:
     """Plain text for meta description and og:description: the record's own, or the notes' first paragraph."""
-    if episode.description:
-        text = episode.description
-    else:
-        # Keep only the paragraphs (their text stays, all other markup goes), then take the first one.
-        plain = nh3.clean(markdown.markdown(episode.notes or ""), tags={"p"})
-        paragraphs = re.findall(r"<p>(.*?)</p>", plain, re.S)
-        text = html.unescape(paragraphs[0]) if paragraphs else ""
-    text = " ".join(text.split())
-    if len(text) > limit:
-        text = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",.;:–- ") + "…"
-    return text
+    return notes_summary(episode.description, episode.notes, limit)
 
 
 # --- page model --------------------------------------------------------------------------------

@@ -65,3 +65,75 @@ def run(
 def ffmpeg_args(*args: str) -> list[str]:
     """ffmpeg with the flags every call wants: no banner, no stdin, overwrite our own temp outputs."""
     return ["ffmpeg", "-hide_banner", "-nostdin", "-y", *args]
+
+
+def _drain(stream, sink: list[str], on_line: Callable[[str], None] | None) -> None:
+    for line in stream:
+        sink.append(line)
+        if on_line:
+            on_line(line)
+
+
+def run_chain(
+    producer: Sequence[str],
+    encoder: Sequence[str],
+    output: "os.PathLike[str]",
+    *,
+    measurer: Sequence[str] | None = None,
+    on_stderr_line: Callable[[str], None] | None = None,
+) -> str | None:
+    """Run ``producer | encoder > output`` (and ``| measurer`` on a copy of the encoder's bytes).
+
+    Each is an ffmpeg process of its own, so filtering, encoding and measuring the delivered bytes
+    use both cores at once instead of one after another. Returns the measurer's stderr.
+    Any failing process raises ToolError with its command and stderr tail; the output is then removed.
+    """
+    import threading
+
+    cmds = [[tool_path(c[0]), *c[1:]] for c in (producer, encoder, *( [measurer] if measurer else []))]
+    for cmd in cmds:
+        log.debug("run: %s", shlex.join(cmd))
+    procs: list[subprocess.Popen] = []
+    errs: list[list[str]] = [[] for _ in cmds]
+    threads = []
+    try:
+        p1 = subprocess.Popen(cmds[0], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        procs.append(p1)
+        p2 = subprocess.Popen(cmds[1], stdin=p1.stdout, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        procs.append(p2)
+        p1.stdout.close()  # so p1 sees SIGPIPE if p2 dies
+        p3 = None
+        if measurer:
+            p3 = subprocess.Popen(cmds[2], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            procs.append(p3)
+        import io
+
+        for i, p in enumerate(procs):
+            text = io.TextIOWrapper(p.stderr, errors="replace", newline=None)
+            t = threading.Thread(target=_drain, args=(text, errs[i], on_stderr_line if i == 0 else None), daemon=True)
+            t.start()
+            threads.append(t)
+        with open(output, "wb") as out:
+            while chunk := p2.stdout.read(1 << 16):
+                out.write(chunk)
+                if p3 is not None:
+                    try:
+                        p3.stdin.write(chunk)
+                    except BrokenPipeError:
+                        pass
+        if p3 is not None:
+            p3.stdin.close()
+        for p in procs:
+            p.wait()
+        for t in threads:
+            t.join()
+    except BaseException:
+        for p in procs:
+            p.kill()
+        raise
+    for cmd, p, err in zip(cmds, procs, errs):
+        if p.returncode != 0:
+            tail = "\n".join("".join(err).strip().splitlines()[-5:])
+            raise ToolError(f"{os.path.basename(cmd[0])} failed (exit {p.returncode}): {tail.splitlines()[-1] if tail else 'no output'}",
+                            command=cmd, stderr_tail=tail, returncode=p.returncode)
+    return "".join(errs[2]) if measurer else None

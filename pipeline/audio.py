@@ -1,0 +1,156 @@
+"""The podcast audio path: measure, level, normalise, limit and encode MP3 in one streamed pass.
+
+1. Two measurements at once (one process each, both cores): the source as it is (for the record),
+   and the source after levelling (to compute the programme gain).
+2. One encode: level -> linear gain -> oversampled limiter -> MP3, while a third process measures
+   the delivered MP3 bytes as they are written. Encoding lowers loudness a little (the limiter and
+   the MP3 encoder each take a few tenths of an LU), so a second encode corrects the gain when the
+   delivered file misses the target by more than ``RETRY_LU``.
+Nothing is ever loaded whole into Python: ffmpeg streams, Python only copies 64 KiB chunks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import ffmpeg
+
+from .config import Loudness
+from .errors import InputError, PipelineError
+from .loudness import LIMITER_MARGIN_DB, gain_db, levelling_filter, limiter_chain, parse_ebur128_summary
+from .probe import Probe
+from .records import LoudnessStats
+from .runner import run, run_chain
+
+SAMPLE_RATE = 44100
+SILENCE_LUFS = -60.0
+RETRY_LU = 0.3  # re-encode once when the delivered file misses the target by more than this
+ENCODER_ALLOWANCE_LU = 1.0  # first guess of what limiter + MP3 encoder take away (measured 0.9-1.1 on speech)
+MAX_ENCODES = 3
+
+Progress = Callable[[float], None]  # seconds of programme processed so far
+
+_TIME = re.compile(r"time=(\d+):(\d\d):(\d\d(?:\.\d+)?)")
+
+
+def parse_progress_time(line: str) -> float | None:
+    """Pure: the ``time=HH:MM:SS.xx`` of an ffmpeg stats line, in seconds."""
+    m = _TIME.search(line)
+    return int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3)) if m else None
+
+
+def _progress_reader(progress: Progress | None) -> Callable[[str], None] | None:
+    if progress is None:
+        return None
+
+    def on_line(line: str) -> None:
+        t = parse_progress_time(line)
+        if t is not None:
+            progress(t)
+
+    return on_line
+
+
+@dataclass(frozen=True)
+class EncodedAudio:
+    path: Path
+    before: LoudnessStats
+    after: LoudnessStats
+    gain_db: float
+    channels: int
+    bitrate: str
+    encodes: int  # how many encode passes it took (1 normally, 2 when the gain needed a correction)
+
+
+def delivery_format(p: Probe) -> tuple[int, str]:
+    """Mono speech stays mono at 64 kbit/s; anything else is stereo at 128 kbit/s."""
+    return (1, "64k") if (p.audio and p.audio.channels == 1) else (2, "128k")
+
+
+def _chain(stream, filters):
+    for name, args in filters:
+        stream = stream.filter(name, **args)
+    return stream
+
+
+def _compile(stream_out) -> list[str]:
+    return ffmpeg.compile(stream_out.global_args("-hide_banner", "-nostdin"), overwrite_output=True)
+
+
+def measure_command(path: str, filters: list[tuple[str, dict]] = (), *, peak: bool = True, fmt: str | None = None,
+                    mono: bool = False) -> list[str]:
+    """ffmpeg that runs ``filters`` then ``ebur128`` over the first audio stream and discards the result.
+
+    ``mono`` measures a mono programme as dual-mono (played on two speakers), so a mono episode at
+    -16 LUFS sounds as loud as a stereo one: the convention Apple and AES TD1004 assume.
+    """
+    src = ffmpeg.input(path, format=fmt) if fmt else ffmpeg.input(path)
+    ebur = {"peak": "true" if peak else "none", "dualmono": "true" if mono else "false"}
+    stream = _chain(src.audio, [*filters, ("ebur128", ebur)])
+    return _compile(stream.output("-", format="null"))
+
+
+def measure(path: Path, filters: list[tuple[str, dict]] = (), *, peak: bool = True, mono: bool = False,
+            progress: Progress | None = None) -> LoudnessStats:
+    proc = run(measure_command(str(path), list(filters), peak=peak, mono=mono), on_stderr_line=_progress_reader(progress))
+    return parse_ebur128_summary(proc.stderr)
+
+
+def master_mp3(p: Probe, target: Loudness, out: Path, *, progress: Progress | None = None,
+               on_pass: Callable[[str], None] | None = None) -> EncodedAudio:
+    """Level, normalise and encode ``p`` to ``out`` (MP3 44.1 kHz CBR). Refuses silence and misses."""
+    level = levelling_filter(target)
+    level_filters = [level] if level else []
+    say = on_pass or (lambda _msg: None)
+
+    channels, bitrate = delivery_format(p)
+    mono = channels == 1
+    say("measuring")
+    with ThreadPoolExecutor(2) as pool:
+        before_f = pool.submit(measure, p.path, [], peak=True, mono=mono)
+        levelled_f = pool.submit(measure, p.path, level_filters, peak=False, mono=mono, progress=progress)
+        before, levelled = before_f.result(), levelled_f.result()
+    if before.integrated < SILENCE_LUFS or levelled.integrated < SILENCE_LUFS:
+        raise InputError(f"silent or nearly so ({before.integrated:.1f} LUFS, below {SILENCE_LUFS:.0f} LUFS)", str(p.path))
+
+    gain = gain_db(levelled.integrated, target, ENCODER_ALLOWANCE_LU)
+    ceiling = target.true_peak - LIMITER_MARGIN_DB
+    after = None
+    for attempt in range(1, MAX_ENCODES + 1):
+        say(f"encoding (pass {attempt}, gain {gain:+.1f} dB)")
+        after = _encode(p, level_filters, gain, ceiling, channels, bitrate, out, progress)
+        off = target.integrated - after.integrated
+        peak_over = after.true_peak - target.true_peak
+        if abs(off) <= RETRY_LU and peak_over <= 0:
+            break
+        if attempt < MAX_ENCODES:
+            gain = round(gain + off, 2)
+            if peak_over > 0:
+                ceiling -= peak_over + 0.2
+    assert after is not None
+    if abs(target.integrated - after.integrated) > target.tolerance or after.true_peak > target.true_peak + 0.05:
+        raise PipelineError(
+            f"could not reach the loudness target: delivered {after.integrated:.1f} LUFS / {after.true_peak:.1f} dBTP "
+            f"for a target of {target.integrated:.1f} LUFS / {target.true_peak:.1f} dBTP", str(p.path))
+    return EncodedAudio(path=out, before=before, after=after, gain_db=gain, channels=channels,
+                        bitrate=bitrate, encodes=attempt)
+
+
+def _encode(p: Probe, level_filters, gain: float, ceiling: float, channels: int, bitrate: str,
+            out: Path, progress: Progress | None) -> LoudnessStats:
+    """One streamed pass: filter process | MP3 encoder process > out, with the bytes measured on the way."""
+    filters = [*level_filters, ("volume", {"volume": f"{gain}dB"}), *limiter_chain(ceiling, SAMPLE_RATE)]
+    stream = _chain(ffmpeg.input(str(p.path)).audio, filters)
+    producer = _compile(stream.output("pipe:", format="s16le", ac=channels, ar=SAMPLE_RATE))
+    encoder = _compile(
+        ffmpeg.input("pipe:", format="s16le", ac=channels, ar=SAMPLE_RATE)
+        .output("pipe:", format="mp3", acodec="libmp3lame", audio_bitrate=bitrate, ar=SAMPLE_RATE, ac=channels,
+                write_xing=1)
+    )
+    measurer = measure_command("pipe:", peak=True, fmt="mp3", mono=channels == 1)
+    stderr = run_chain(producer, encoder, out, measurer=measurer, on_stderr_line=_progress_reader(progress))
+    return parse_ebur128_summary(stderr or "")

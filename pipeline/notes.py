@@ -1,0 +1,53 @@
+"""Show notes: Markdown to safe HTML (no scripts, no inline handlers) and to a plain-text summary.
+
+One home for this, used by the feed (``content:encoded``, ``description``) and the archive pages.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import markdown
+import nh3
+
+NOTE_TAGS = nh3.ALLOWED_TAGS - {"header", "footer", "nav", "article", "aside", "hgroup", "map", "area", "center"}
+
+
+def notes_html(notes: str, heading_offset: int = 0) -> str:
+    """Markdown -> sanitised HTML. Headings move down by ``heading_offset`` (a ``#`` in the notes becomes
+    an h3 under a page's h2), so a page's heading order holds whatever the notes use. The regexes
+    work on nh3's output, which is normalised (quoted attributes, no comments)."""
+    raw = markdown.markdown(notes or "", extensions=["extra", "sane_lists"], output_format="html")
+    clean = nh3.clean(raw, tags=NOTE_TAGS)
+    if heading_offset:
+        clean = re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m[1]}h{min(6, int(m[2]) + heading_offset)}", clean)
+    # An image without alt text would be read out as its file name; mark it decorative instead.
+    return re.sub(r"<img\b(?![^>]*\balt=)([^>]*)>", r'<img\1 alt="">', clean)
+
+
+def truncate(text: str, limit: int) -> str:
+    """Collapse white space and cut at a word boundary with an ellipsis when longer than ``limit`` characters."""
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",.;:–- ") + "…"
+    return text
+
+
+def first_paragraph(notes: str) -> str:
+    """The plain text of the notes' first paragraph (all markup dropped)."""
+    plain = nh3.clean(markdown.markdown(notes or ""), tags={"p"})
+    paragraphs = re.findall(r"<p>(.*?)</p>", plain, re.S)
+    return html.unescape(paragraphs[0]) if paragraphs else ""
+
+
+def plain_text(notes: str) -> str:
+    """All the notes as plain text, paragraphs separated by blank lines."""
+    plain = nh3.clean(markdown.markdown(notes or ""), tags={"p"})
+    paragraphs = [html.unescape(" ".join(p.split())) for p in re.findall(r"<p>(.*?)</p>", plain, re.S)]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def summary(description: str | None, notes: str, limit: int = 200) -> str:
+    """Plain text for a short description: the record's own, or the notes' first paragraph."""
+    return truncate(description or first_paragraph(notes), limit)
