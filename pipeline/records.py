@@ -134,8 +134,21 @@ def manifest_key(show: str, guid: str) -> str:
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n?(.*)\Z", re.S)
 
 
+def _prune(value):
+    """Drop empty optional fields of media so records stay short enough for people to read and edit."""
+    if isinstance(value, dict):
+        return {k: _prune(v) for k, v in value.items() if not (v is None and k in _OPTIONAL_MEDIA)}
+    return value
+
+
+_OPTIONAL_MEDIA = {"label", "width", "height", "duration"}
+
+
 def render_record(episode: Episode) -> str:
     data = episode.to_dict()
+    for key in ("media", "image"):
+        data[key] = _prune(data[key]) if data[key] else data[key]
+    data["renditions"] = {k: _prune(v) for k, v in data["renditions"].items()}
     notes = data.pop("notes")
     front = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
     return f"---\n{front}---\n\n{notes.strip()}\n"

@@ -1,0 +1,292 @@
+"""``publish``: the command line. Commands parse options, call the pipeline, print. Nothing else.
+
+Core code raises PipelineError subclasses; only ``main`` turns them into one line and an exit code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import find_root, load_show, load_site, show_ids
+from .errors import ConfigError, PipelineError
+from .publish import EpisodeRequest, PublishResult, Reporter, list_published, publish_episode, regenerate_feed
+from .records import Episode, Person
+
+
+class DateType(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date in the form YYYY-MM-DD", param, ctx)
+
+
+class PersonType(click.ParamType):
+    name = "'Name | role'"
+
+    def convert(self, value, param, ctx):
+        name, _, role = (part.strip() for part in value.partition("|"))
+        if not name:
+            self.fail(f"{value!r}: expected 'Name | role'", param, ctx)
+        return Person(name=name, role=role or "guest")
+
+
+class RichReporter(Reporter):
+    """Stages as lines, long steps as a bar with time left (on a terminal; plain lines otherwise)."""
+
+    def __init__(self, quiet: bool = False):
+        from rich.console import Console
+
+        self.console = Console(stderr=True)
+        self.quiet = quiet
+        self._progress = None
+        self._task = None
+
+    def stage(self, text: str) -> None:
+        self._close()
+        if not self.quiet:
+            self.console.print(f"[bold]•[/bold] {text}")
+
+    def progress(self, done: float, total: float | None) -> None:
+        if self.quiet or total is None or not self.console.is_terminal:
+            return
+        if self._progress is None:
+            from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
+
+            self._progress = Progress(BarColumn(), TaskProgressColumn(), TimeRemainingColumn(), console=self.console,
+                                      transient=True)
+            self._progress.start()
+            self._task = self._progress.add_task("", total=total)
+        self._progress.update(self._task, completed=min(done, total))
+
+    def warn(self, text: str) -> None:
+        self._close()
+        self.console.print(f"[yellow]warning:[/yellow] {text}")
+
+    def _close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+    def done(self) -> None:
+        self._close()
+
+
+def _site(ctx: click.Context):
+    return load_site(ctx.obj["root"])
+
+
+def _emit(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def episode_json(ep: Episode) -> dict:
+    return {
+        "guid": ep.guid, "show": ep.show, "slug": ep.slug, "title": ep.title, "date": ep.date.isoformat(),
+        "season": ep.season, "number": ep.number, "retracted": ep.retracted,
+        "media": {"url": ep.media.url, "bytes": ep.media.bytes, "sha256": ep.media.sha256,
+                  "type": ep.media.type, "duration": ep.media.duration},
+        "loudness": {"before": asdict(ep.loudness_before) if ep.loudness_before else None,
+                     "after": asdict(ep.loudness_after) if ep.loudness_after else None},
+    }
+
+
+def result_json(result: PublishResult) -> dict:
+    return {**episode_json(result.episode), "record": str(result.record) if result.record else None,
+            "feed_url": result.feed_url, "uploaded": result.uploaded, "reused_media": result.reused_media,
+            "dry_run": result.dry_run, "warnings": result.warnings}
+
+
+def _loudness_line(ep: Episode) -> str:
+    b, a = ep.loudness_before, ep.loudness_after
+    if b and a:
+        return (f"{b.integrated:.1f} LUFS / {b.true_peak:.1f} dBTP / LRA {b.lra:.1f} LU  →  "
+                f"{a.integrated:.1f} LUFS / {a.true_peak:.1f} dBTP / LRA {a.lra:.1f} LU")
+    if b:
+        return f"{b.integrated:.1f} LUFS / {b.true_peak:.1f} dBTP (source; not encoded in a dry run)"
+    return "not measured"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="publish")
+@click.option("-v", "--verbose", is_flag=True, help="Show every ffmpeg command as it runs.")
+@click.option("--traceback", is_flag=True, help="On an error, show the Python traceback too.")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Project folder holding feeds/ and episodes/ (default: found from the current folder).")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool, traceback: bool, root: Path | None) -> None:
+    """Publish podcast episodes and seminar recordings: loudness-normalised, tagged, uploaded, in a feed."""
+    ctx.ensure_object(dict)
+    ctx.obj.update(root=(root or find_root()).resolve(), verbose=verbose, traceback=traceback)
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="  $ %(message)s",
+                        stream=sys.stderr)
+    if not verbose:
+        logging.getLogger("botocore").setLevel(logging.WARNING)
+
+
+@cli.command()
+@click.argument("audio", type=click.Path(path_type=Path))
+@click.option("--show", default="endringspodden", show_default=True, help="The show (a feeds/<show>.toml).")
+@click.option("--title", required=True, help="Episode title (at most 255 characters).")
+@click.option("--description", help="Show notes as text (Markdown). Or use --notes.")
+@click.option("--notes", "notes_file", type=click.Path(path_type=Path), help="Show notes from a Markdown file.")
+@click.option("--date", type=DateType(), help="Publication date (default: today, or the date it was first published).")
+@click.option("--season", type=click.IntRange(min=1), help="Season number.")
+@click.option("--number", type=click.IntRange(min=1), help="Episode number.")
+@click.option("--image", type=click.Path(path_type=Path), help="Episode artwork (square JPEG/PNG, 1400-3000 px).")
+@click.option("--chapters", "chapters_file", type=click.Path(path_type=Path),
+              help="Chapters file: one 'HH:MM:SS Title' per line.")
+@click.option("--person", "persons", type=PersonType(), multiple=True, help="A host or guest: 'Name | role'. Repeatable.")
+@click.option("--type", "episode_type", type=click.Choice(["full", "trailer", "bonus"]), default="full", show_default=True)
+@click.option("--explicit", is_flag=True, help="Mark the episode explicit.")
+@click.option("--dry-run", is_flag=True, help="Check and measure, but encode, upload and write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def episode(ctx, audio, show, title, description, notes_file, date, season, number, image, chapters_file, persons,
+            episode_type, explicit, dry_run, as_json):
+    """Publish AUDIO as an episode: check, level, normalise, encode, tag, upload, record, regenerate the feed."""
+    if description and notes_file:
+        raise click.UsageError("give --description or --notes, not both")
+    reporter = RichReporter(quiet=as_json)
+    req = EpisodeRequest(source=audio, show=show, title=title, description=description, notes_file=notes_file,
+                         date=date, season=season, number=number, image=image, chapters_file=chapters_file,
+                         explicit=explicit, episode_type=episode_type, persons=tuple(persons))
+    try:
+        result = publish_episode(_site(ctx), req, dry_run=dry_run, reporter=reporter)
+    finally:
+        reporter.done()
+    for w in result.warnings:
+        reporter.warn(w)
+    if as_json:
+        _emit(result_json(result))
+        return
+    ep = result.episode
+    verb = "Would publish" if dry_run else "Published"
+    click.echo(f"{verb} «{ep.title}» ({ep.show}, {ep.date.isoformat()})")
+    click.echo(f"  loudness: {_loudness_line(ep)}")
+    if not dry_run:
+        click.echo(f"  episode:  {ep.media.url}  ({ep.media.bytes / 1e6:.1f} MB, {ep.media.duration:.0f} s)")
+        click.echo(f"  record:   {result.record.relative_to(ctx.obj['root']) if result.record else '-'}")
+        click.echo(f"  feed:     {result.feed_url}")
+        click.echo(f"  guid:     {ep.guid}")
+        click.echo(f"  uploaded: {len(result.uploaded)} object(s)" + (" (media unchanged, reused)" if result.reused_media else ""))
+
+
+@cli.command()
+@click.option("--show", "shows", multiple=True, help="Only this show (repeatable). Default: every show.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def feed(ctx, shows, as_json):
+    """Rebuild the feed(s) from episodes/ and the store; edits to records take effect here."""
+    site = _site(ctx)
+    out = []
+    for show_id in shows or [s for s in show_ids(site) if load_show(site, s).kind == "podcast"]:
+        result = regenerate_feed(site, load_show(site, show_id))
+        out.append({"show": show_id, "feed_url": result.url, "episodes": len(result.episodes),
+                    "uploaded": result.uploaded, "warnings": result.warnings})
+        if not as_json:
+            for w in result.warnings:
+                click.echo(f"warning: {w}", err=True)
+            state = "updated" if result.key in result.uploaded else "unchanged"
+            click.echo(f"{show_id}: {len(result.episodes)} item(s), feed {state}: {result.url}")
+    if as_json:
+        _emit(out)
+
+
+@cli.command("list")
+@click.option("--show", "shows", multiple=True, help="Only this show (repeatable). Default: every show.")
+@click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
+@click.pass_context
+def list_(ctx, shows, as_json):
+    """List what is published: date, title, duration, loudness, size, GUID."""
+    site = _site(ctx)
+    rows = []
+    for show_id in shows or show_ids(site):
+        rows += list_published(site, show_id)
+    if as_json:
+        _emit([episode_json(e) for e in rows])
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for col in ("show", "date", "title", "duration", "loudness", "size", "guid"):
+        table.add_column(col, justify="right" if col in ("duration", "size") else "left")
+    for e in sorted(rows, key=lambda e: (e.show, e.date)):
+        d = int(e.media.duration or 0)
+        loud = f"{e.loudness_after.integrated:.1f} LUFS" if e.loudness_after else "-"
+        title = e.title + (" (retracted)" if e.retracted else "")
+        table.add_row(e.show, e.date.isoformat(), title, f"{d // 60}:{d % 60:02d}", loud,
+                      f"{e.media.bytes / 1e6:.1f} MB", e.guid[:8])
+    if not rows:
+        click.echo("Nothing published yet.")
+    else:
+        Console(width=200 if not sys.stdout.isatty() else None).print(table)
+
+
+@cli.command()
+@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
+@click.pass_context
+def serve(ctx, port, host):
+    """Serve the local store over HTTP (with byte ranges), so podcast apps and browsers on this machine can use it."""
+    from .serve import serve as serve_forever
+
+    site = _site(ctx)
+    if not site.storage.startswith("file://"):
+        raise click.UsageError(f"storage is {site.storage}; `publish serve` serves the local folder only")
+    from .storage import open_storage
+
+    root = Path(open_storage(site.storage, site.root).root)
+    root.mkdir(parents=True, exist_ok=True)
+    click.echo(f"Serving {root} on http://{host}:{port}/  (Ctrl-C to stop)")
+    for show_id in show_ids(site):
+        click.echo(f"  {show_id}: http://{host}:{port}/{load_show(site, show_id).feed_key}")
+    try:
+        serve_forever(root, host, port)
+    except KeyboardInterrupt:
+        pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI and turn our errors into one line and an exit code."""
+    traceback = "--traceback" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="publish", standalone_mode=False)
+    except PipelineError as e:
+        if traceback:
+            raise
+        lines = str(e).splitlines() if isinstance(e, ConfigError) else [str(e)]
+        for line in lines:
+            click.echo(f"error: {line}", err=True)
+        sys.exit(e.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except OSError as e:
+        if traceback:
+            raise
+        click.echo(f"error: {e.filename or ''}: {e.strerror or e}".replace(": : ", ": "), err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,330 @@
+"""Publishing: the stages in order, as plain functions over the records and a store.
+
+Order is the guarantee (design.md): media, then manifest, then the local record, then the feed.
+A feed is only ever written after every object it names is in the store, and it is written with a
+conditional PUT so that producers publishing at the same time both end up in it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import random
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .audio import master_mp3
+from .chapters import read_chapters
+from .config import Show, Site, load_show
+from .errors import InputError, PreconditionFailed, StorageError
+from .feed import render_feed
+from .images import check_artwork
+from .probe import check_whole, probe, require_audio
+from .records import (Chapter, Episode, LoudnessStats, Media, Person, find_record, load_records, manifest_key,
+                      parse_record, slugify, write_record)
+from .storage import SHORT, Storage, content_type_for, open_storage, upload_if_changed
+from .tagging import Tags, tag_mp3
+
+TITLE_MAX = 255
+# Bump when the audio recipe changes, so re-runs re-encode instead of reusing old media.
+AUDIO_RECIPE = "mp3-v1"
+FEED_RETRIES = 8
+
+
+class Reporter:
+    """What the stages tell the person waiting. The CLI subclasses it with a progress bar; tests use this."""
+
+    def stage(self, text: str) -> None: ...
+
+    def progress(self, done: float, total: float | None) -> None: ...
+
+    def warn(self, text: str) -> None: ...
+
+
+@dataclass
+class EpisodeRequest:
+    source: Path
+    show: str
+    title: str
+    description: str | None = None
+    notes_file: Path | None = None
+    date: dt.date | None = None
+    season: int | None = None
+    number: int | None = None
+    image: Path | None = None
+    chapters_file: Path | None = None
+    explicit: bool = False
+    episode_type: str = "full"
+    persons: tuple[Person, ...] = ()
+
+
+@dataclass
+class PublishResult:
+    episode: Episode
+    record: Path | None
+    feed_url: str
+    uploaded: list[str] = field(default_factory=list)  # keys whose bytes were sent
+    reused_media: bool = False
+    dry_run: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def check_title(title: str) -> str:
+    title = " ".join((title or "").split())
+    if not title:
+        raise InputError("the title is empty", "--title")
+    if len(title) > TITLE_MAX:
+        raise InputError(f"the title is {len(title)} characters; at most {TITLE_MAX}", "--title")
+    return title
+
+
+def read_notes(path: Path | None, description: str | None) -> str:
+    if path is None:
+        return (description or "").strip()
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise InputError("file not found", str(path)) from None
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", str(path)) from None
+
+
+def media_key(show: str, date: dt.date, slug: str, sha256: str, suffix: str) -> str:
+    """Content-addressed: a re-encode gets a new name, so caches never serve stale bytes."""
+    return f"{show}/{date.year}/{slug}-{sha256[:8]}{suffix}"
+
+
+def describe(site: Site, key: str, path: Path, sha256: str | None = None, **extra) -> Media:
+    sha = sha256 or sha256_file(path)
+    return Media(key=key, url=site.public_url(key), bytes=path.stat().st_size, sha256=sha,
+                 type=content_type_for(key).split(";")[0], **extra)
+
+
+def artwork_media(site: Site, show: Show) -> Media:
+    sha = sha256_file(show.artwork)
+    return describe(site, f"{show.id}/artwork-{sha[:8]}{show.artwork.suffix.lower()}", show.artwork, sha)
+
+
+def recipe(source_sha: str, show: Show, tags: Tags) -> str:
+    """Everything that decides the delivered bytes; equal recipes give equal media, so nothing is redone."""
+    cover = sha256_file(tags.cover) if tags.cover else None
+    data = {"v": AUDIO_RECIPE, "src": source_sha, "loudness": show.loudness.__dict__,
+            "tags": {**tags.__dict__, "cover": cover, "chapters": [c.__dict__ for c in tags.chapters]}}
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+# --- reading what is published --------------------------------------------------------------
+
+def store_manifests(storage: Storage, show: str) -> dict[str, Episode]:
+    """Every item the store says is published in ``show``, by GUID."""
+    found = {}
+    for info in storage.list(f"_manifests/{show}/"):
+        got = storage.get(info.key)
+        if got is None:
+            continue
+        ep = Episode.from_dict(json.loads(got[0]), f"{storage.url}/{info.key}")
+        found[ep.guid] = ep
+    return found
+
+
+def find_existing(site: Site, storage: Storage, show: str, slug: str) -> Episode | None:
+    """The item this slug already names: in ``episodes/``, or else in the store (a crashed run, a colleague)."""
+    local = find_record(load_records(site.episodes_dir, show), slug)
+    if local is not None:
+        return local
+    return next((e for e in store_manifests(storage, show).values() if e.slug == slug), None)
+
+
+# --- the episode pipeline -------------------------------------------------------------------
+
+def publish_episode(site: Site, req: EpisodeRequest, *, storage: Storage | None = None, dry_run: bool = False,
+                    reporter: Reporter | None = None, today: dt.date | None = None) -> PublishResult:
+    report = reporter or Reporter()
+    today = today or dt.date.today()
+    # 1. Gather and validate everything before the first write.
+    show = load_show(site, req.show)
+    title = check_title(req.title)
+    notes = read_notes(req.notes_file, req.description)
+    if req.image is not None:
+        check_artwork(req.image)
+    check_artwork(show.artwork)
+    report.stage(f"probing {req.source.name}")
+    p = probe(req.source)
+    require_audio(p)
+    check_whole(p)
+    chapters: tuple[Chapter, ...] = read_chapters(req.chapters_file, p.duration) if req.chapters_file else ()
+    storage = storage or open_storage(site.storage, site.root)
+    slug = slugify(title)
+    existing = find_existing(site, storage, show.id, slug)
+    if existing is not None and existing.retracted:
+        raise InputError(f"an episode titled like this was retracted (GUID {existing.guid}); its GUID stays "
+                         "reserved, so choose another title", str(req.source))
+    date = req.date or (existing.date if existing else today)
+    guid = existing.guid if existing else str(uuid.uuid4())
+    source_sha = sha256_file(req.source)
+    cover = req.image or show.artwork
+    tags = Tags(title=title, artist=show.author, album=show.title, date=date.isoformat(),
+                comment=(req.description or notes.split("\n\n")[0])[:500], season=req.season, number=req.number,
+                cover=cover, cover_mime="image/png" if cover.suffix.lower() == ".png" else "image/jpeg",
+                chapters=chapters, duration=p.duration)
+    this_recipe = recipe(source_sha, show, tags)
+    artwork = artwork_media(site, show)
+    result = PublishResult(episode=existing, record=None, feed_url=site.public_url(show.feed_key), dry_run=dry_run)  # type: ignore[arg-type]
+
+    with tempfile.TemporaryDirectory(prefix="publish-") as tmp:
+        reuse = (existing is not None and existing.source.get("recipe") == this_recipe
+                 and _present(storage, existing.media))
+        if reuse:
+            report.stage("unchanged since the last publish: reusing the media in the store")
+            media, before, after = existing.media, existing.loudness_before, existing.loudness_after
+            result.reused_media = True
+        elif dry_run:
+            report.stage("dry run: measuring only")
+            from .audio import measure
+            before = measure(p.path, [])
+            after, media = None, None
+        else:
+            out = Path(tmp) / "episode.mp3"
+            encoded = master_mp3(p, show.loudness, out, on_pass=report.stage,
+                                 progress=lambda t: report.progress(t, p.duration))
+            tag_mp3(out, tags)
+            delivered = probe(out)
+            sha = sha256_file(out)
+            media = describe(site, media_key(show.id, date, slug, sha, ".mp3"), out, sha,
+                             duration=round(delivered.duration, 3))
+            before, after = encoded.before, encoded.after
+        image = None
+        if req.image is not None:
+            sha = sha256_file(req.image)
+            image = describe(site, media_key(show.id, date, slug, sha, req.image.suffix.lower()), req.image, sha)
+        episode = Episode(
+            show=show.id, guid=guid, slug=slug, title=title, date=date,
+            media=media or Media(key="(dry run)", url="", bytes=0, sha256="", type="audio/mpeg", duration=p.duration),
+            notes=notes, description=req.description, season=req.season, number=req.number,
+            episode_type=req.episode_type, explicit=req.explicit, image=image, chapters=chapters,
+            persons=req.persons, loudness_before=before, loudness_after=after,
+            source={"name": req.source.name, "sha256": source_sha, "recipe": this_recipe},
+        )
+        result.episode = episode
+        if dry_run:
+            return result
+
+        # 2. Media first: the feed must never name an object that is not in the store.
+        report.stage("uploading")
+        uploads = [(episode.media, None if reuse else Path(tmp) / "episode.mp3"),
+                   (artwork, show.artwork)] + ([(image, req.image)] if image else [])
+        for m, path in uploads:
+            if path is not None and upload_if_changed(storage, m.key, path, m.sha256,
+                                                      progress=lambda n: report.progress(n, None)):
+                result.uploaded.append(m.key)
+    # 3. The manifest (the store's own record), then the local record.
+    if _put_if_changed(storage, manifest_key(show.id, guid), episode.manifest_bytes()):
+        result.uploaded.append(manifest_key(show.id, guid))
+    result.record = write_record(site.episodes_dir, episode)
+    # 4. The feed, last.
+    report.stage("regenerating the feed")
+    feed_result = regenerate_feed(site, show, storage, prefer_local={guid}, today=today)
+    result.uploaded += feed_result.uploaded
+    result.warnings += feed_result.warnings
+    return result
+
+
+def _present(storage: Storage, media: Media) -> bool:
+    info = storage.head(media.key)
+    return info is not None and info.size == media.bytes and info.sha256 == media.sha256
+
+
+def _put_if_changed(storage: Storage, key: str, data: bytes) -> bool:
+    current = storage.get(key)
+    if current is not None and current[0] == data:
+        return False
+    storage.put_bytes(key, data, content_type=content_type_for(key), cache_control=SHORT,
+                      metadata={"sha256": hashlib.sha256(data).hexdigest()})
+    return True
+
+
+# --- the feed ---------------------------------------------------------------------------------
+
+@dataclass
+class FeedResult:
+    key: str
+    url: str
+    episodes: list[Episode]
+    uploaded: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def collect_episodes(site: Site, show: Show, storage: Storage, prefer_local: set[str] | None) -> tuple[list[Episode], list[str]]:
+    """The items of the feed: the store's manifests, with local records winning for ``prefer_local`` GUIDs
+    (None: every local record wins, as in ``publish feed`` after someone edited the notes)."""
+    local = {e.guid: e for e in load_records(site.episodes_dir, show.id)}
+    published = store_manifests(storage, show.id)
+    warnings = []
+    for guid, ep in published.items():
+        if guid not in local:
+            warnings.append(f"«{ep.title}» ({guid[:8]}) is in the store but not in {site.episodes_dir / show.id}; "
+                            "run `git pull` to get its record")
+    for guid, ep in local.items():
+        if guid in published and (prefer_local is None or guid in prefer_local):
+            published[guid] = ep
+        elif guid not in published:
+            warnings.append(f"{ep.record_name} is not in the store (no manifest); publish it again to upload it")
+    return list(published.values()), warnings
+
+
+def regenerate_feed(site: Site, show: Show, storage: Storage | None = None, *, prefer_local: set[str] | None = None,
+                    today: dt.date | None = None, reporter: Reporter | None = None) -> FeedResult:
+    """Rebuild ``<show>/feed.xml`` from the store's manifests and ``episodes/``; write it only if it changed.
+
+    Read the feed's ETag first, then the manifests, then write with If-Match (If-None-Match: * when new):
+    a producer who published meanwhile makes the write fail, and the retry sees their manifest.
+    """
+    storage = storage or open_storage(site.storage, site.root)
+    result = FeedResult(key=show.feed_key, url=site.public_url(show.feed_key), episodes=[])
+    artwork = artwork_media(site, show)
+    if upload_if_changed(storage, artwork.key, show.artwork, artwork.sha256):
+        result.uploaded.append(artwork.key)
+    for attempt in range(FEED_RETRIES):
+        current = storage.get(show.feed_key)
+        episodes, warnings = collect_episodes(site, show, storage, prefer_local)
+        if prefer_local is None:
+            # `publish feed`: edits made in episodes/ become the store's manifests (media must be there).
+            for ep in episodes:
+                if not _present(storage, ep.media):
+                    raise StorageError(f"{ep.record_name} names {ep.media.key}, which is not in the store", storage.url)
+                if _put_if_changed(storage, manifest_key(show.id, ep.guid), ep.manifest_bytes()):
+                    result.uploaded.append(manifest_key(show.id, ep.guid))
+        data = render_feed(show, site, episodes, artwork=artwork, today=today)
+        result.episodes, result.warnings = episodes, warnings
+        if current is not None and current[0] == data:
+            return result
+        try:
+            storage.put_bytes(show.feed_key, data, content_type=content_type_for(show.feed_key), cache_control=SHORT,
+                              metadata={"sha256": hashlib.sha256(data).hexdigest()},
+                              if_match=current[1].etag if current else None, if_none_match=current is None)
+            result.uploaded.append(show.feed_key)
+            return result
+        except PreconditionFailed:
+            time.sleep(random.uniform(0.05, 0.3) * (attempt + 1))
+    raise StorageError(f"{show.feed_key} kept changing under us ({FEED_RETRIES} attempts); try again", storage.url)
+
+
+def list_published(site: Site, show_id: str) -> list[Episode]:
+    return load_records(site.episodes_dir, load_show(site, show_id).id)
+
+
+__all__ = ["EpisodeRequest", "FeedResult", "PublishResult", "Reporter", "list_published", "parse_record",
+           "publish_episode", "regenerate_feed", "replace", "LoudnessStats"]
