@@ -275,8 +275,14 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)
+    except click.UsageError as e:
+        # One line, like every other error; Click's own suggestion ("Did you mean --title?") stays in it.
+        command = e.ctx.command_path if e.ctx else "publish"
+        message = " ".join(e.format_message().split())
+        click.echo(f"error: {message} (see '{command} --help')", err=True)
+        sys.exit(e.exit_code)
     except click.ClickException as e:
-        e.show()
+        click.echo(f"error: {e.format_message()}", err=True)
         sys.exit(e.exit_code)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
