@@ -1,4 +1,4 @@
-"""The archive pages in a real browser: served over HTTP with real media, audited by axe-core in chromium.
+"""The archive pages in a real browser: served by ``pipeline.serve`` with real media, audited by axe-core in chromium.
 
 Needs /usr/bin/chromium, ffmpeg and tests/browser/node_modules (``scripts/install-browser`` installs them).
 Screenshots go to tests/artifacts/browser/. With ``SCREENSHOTS=update`` the seminar page's screenshot is
@@ -7,8 +7,6 @@ also copied (kept under 300 KB) to tests/screenshots/seminar-page.png, the pictu
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import re
@@ -23,6 +21,7 @@ import pytest
 
 from pipeline.archive import render_archive
 from pipeline.runner import ffmpeg_args, run
+from pipeline.serve import make_server
 from pipeline.storage import cache_control_for, content_type_for
 from pipeline.storage.local import LocalStorage
 from test_archive import make_show, make_site, sample_seminars
@@ -88,19 +87,6 @@ def make_media(folder: Path) -> dict[str, Path]:
     return {"video": video, "poster": poster, "audio": audio, "captions": captions, "slides": slides}
 
 
-def _serve(root: Path) -> http.server.ThreadingHTTPServer:
-    """A plain static server on a free port, with our content types."""
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def guess_type(self, path):
-            return content_type_for(str(path))
-
-        def log_message(self, *args):
-            pass
-
-    return http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
-
-
 @pytest.fixture(scope="module")
 def site_root(tmp_path_factory):
     """A store with the sample seminars' media and pages, served over HTTP. Yields the base URL and the pages."""
@@ -108,7 +94,7 @@ def site_root(tmp_path_factory):
     files = make_media(tmp / "src")
     store = LocalStorage(tmp / "public")
     store.root.mkdir(parents=True)
-    server = _serve(store.root)
+    server = make_server(store.root, port=0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
