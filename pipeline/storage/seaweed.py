@@ -111,8 +111,10 @@ def _choose_ports() -> dict[str, int]:
 
 
 def ports_free(ports: Mapping[str, int]) -> bool:
+    """True if weed could listen on all ``ports`` now (it sets SO_REUSEADDR, so TIME_WAIT is no obstacle)."""
     for port in ports.values():
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind((HOST, port))
             except OSError:
@@ -184,13 +186,23 @@ def _log_tail(log: Path, lines: int = 8) -> str:
     return "\n".join(text[-lines:])
 
 
+def _die_with_parent() -> None:
+    """In the child before exec (Linux): SIGTERM it when the process that started it dies."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def start(data_dir: Path, *, access_key: str | None = None, secret_key: str | None = None,
-          ports: Mapping[str, int] | None = None, timeout: float = 30.0) -> SeaweedServer:
+          ports: Mapping[str, int] | None = None, timeout: float = 30.0,
+          die_with_parent: bool = False) -> SeaweedServer:
     """Start ``weed mini`` in ``data_dir`` on loopback and wait until S3 answers.
 
     The process runs in its own session (Ctrl-C in the terminal does not reach it) with its output in
     ``data_dir/weed.log``; stop it with :func:`stop`. Without ``ports``, free ones are chosen, and
-    chosen again if another process grabbed one in between.
+    chosen again if another process grabbed one in between. ``die_with_parent`` (Linux; the tests use
+    it) makes the kernel stop the server even if this process is killed before it can.
     """
     weed = find_weed()
     data_dir = Path(data_dir).resolve()
@@ -207,7 +219,8 @@ def start(data_dir: Path, *, access_key: str | None = None, secret_key: str | No
         cmd = _command(weed, data_dir, chosen)
         with log_path.open("ab") as log:
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                    env=env, cwd=data_dir, start_new_session=True)
+                                    env=env, cwd=data_dir, start_new_session=True,
+                                    preexec_fn=_die_with_parent if die_with_parent and sys.platform == "linux" else None)
         server = SeaweedServer(pid=proc.pid, data_dir=data_dir, ports=chosen,
                                access_key=access_key, secret_key=secret_key)
         deadline = time.monotonic() + timeout
@@ -356,38 +369,49 @@ def _cmd_start(data_dir: Path, bucket: str, shown: str) -> int:
     return 0
 
 
+COMMANDS = ("start", "stop", "status", "env")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/s3-local",
-                                     description="A local S3 server (SeaweedFS on 127.0.0.1) to try s3:// storage.")
-    parser.add_argument("--dir", default=".s3-local", help="data folder (default: .s3-local)")
-    sub = parser.add_subparsers(dest="command")
-    p_start = sub.add_parser("start", help="start the server (if needed) and create the bucket")
-    p_start.add_argument("bucket", nargs="?", default="podcast")
-    sub.add_parser("stop", help="stop the server by its PID")
-    sub.add_parser("status", help="say whether it runs, and where")
-    sub.add_parser("env", help="print only the export lines, for eval")
+    parser = argparse.ArgumentParser(
+        prog="scripts/s3-local",
+        description="A local S3 server (SeaweedFS on 127.0.0.1, free ports) to try s3:// storage.",
+        epilog="start (the default) takes the bucket name, default 'podcast': scripts/s3-local [start] [BUCKET]")
+    parser.add_argument("command", nargs="?", default="start", help="start | stop | status | env")
+    parser.add_argument("bucket", nargs="?", help="bucket to create (start only; default: podcast)")
+    parser.add_argument("--dir", default=os.environ.get("S3_LOCAL_DIR", ".s3-local"),
+                        help="data folder (default: .s3-local)")
+    parser.set_defaults(bucket=None)
     args = parser.parse_args(argv)
+    if args.command not in COMMANDS:
+        if args.bucket is not None:
+            parser.error(f"unknown command {args.command!r} (use one of: {', '.join(COMMANDS)})")
+        args.command, args.bucket = "start", args.command  # scripts/s3-local mybucket
+    args.bucket = args.bucket or "podcast"
     data_dir = Path(args.dir).resolve()
-    command = args.command or "start"
     try:
-        if command == "start":
-            return _cmd_start(data_dir, getattr(args, "bucket", "podcast"), args.dir.rstrip("/"))
+        shown = str(data_dir.relative_to(Path.cwd()))
+    except ValueError:
+        shown = str(data_dir)
+    try:
+        if args.command == "start":
+            return _cmd_start(data_dir, args.bucket, shown)
         server = running(data_dir)
-        if command == "stop":
+        if args.command == "stop":
             if server is None:
-                print(f"No SeaweedFS running for {args.dir}.")
+                print(f"No SeaweedFS running for {shown}/.")
                 return 0
             server.stop()
             (data_dir / PID_FILE).unlink(missing_ok=True)
-            print(f"Stopped SeaweedFS (pid {server.pid}).")
+            print(f"Stopped SeaweedFS (pid {server.pid}); the data stays in {shown}/.")
             return 0
         if server is None:
-            print(f"No SeaweedFS running for {args.dir}; start it with: scripts/s3-local", file=sys.stderr)
+            print(f"No SeaweedFS running for {shown}/; start it with: scripts/s3-local", file=sys.stderr)
             return 1
-        if command == "env":
+        if args.command == "env":
             print(_exports(server))
         else:
-            print(f"SeaweedFS runs on {server.endpoint} (pid {server.pid}), data in {args.dir}.")
+            print(f"SeaweedFS runs on {server.endpoint} (pid {server.pid}), data in {shown}/.")
         return 0
     except (ToolError, StorageError) as e:
         print(f"s3-local: {e}", file=sys.stderr)
