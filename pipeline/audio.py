@@ -7,6 +7,9 @@
    the MP3 encoder each take a few tenths of an LU), so a second encode corrects the gain when the
    delivered file misses the target by more than ``RETRY_LU``.
 Nothing is ever loaded whole into Python: ffmpeg streams, Python only copies 64 KiB chunks.
+
+``normalise`` (measure, gain, encode, correct) and ``programme_filters`` are shared with the seminar
+video path, which only brings its own encode.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ def parse_progress_time(line: str) -> float | None:
     return int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3)) if m else None
 
 
-def _progress_reader(progress: Progress | None) -> Callable[[str], None] | None:
+def progress_reader(progress: Progress | None) -> Callable[[str], None] | None:
     if progress is None:
         return None
 
@@ -96,33 +99,50 @@ def measure_command(path: str, filters: list[tuple[str, dict]] = (), *, peak: bo
 
 def measure(path: Path, filters: list[tuple[str, dict]] = (), *, peak: bool = True, mono: bool = False,
             progress: Progress | None = None) -> LoudnessStats:
-    proc = run(measure_command(str(path), list(filters), peak=peak, mono=mono), on_stderr_line=_progress_reader(progress))
+    proc = run(measure_command(str(path), list(filters), peak=peak, mono=mono), on_stderr_line=progress_reader(progress))
     return parse_ebur128_summary(proc.stderr)
 
 
-def master_mp3(p: Probe, target: Loudness, out: Path, *, progress: Progress | None = None,
-               on_pass: Callable[[str], None] | None = None) -> EncodedAudio:
-    """Level, normalise and encode ``p`` to ``out`` (MP3 44.1 kHz CBR). Refuses silence and misses."""
+def programme_filters(target: Loudness, gain: float, ceiling: float, sample_rate: int) -> list[tuple[str, dict]]:
+    """The audio of every delivery: level -> linear gain -> oversampled true-peak limiter at ``sample_rate``."""
     level = levelling_filter(target)
-    level_filters = [level] if level else []
-    say = on_pass or (lambda _msg: None)
+    return [*([level] if level else []), ("volume", {"volume": f"{gain}dB"}), *limiter_chain(ceiling, sample_rate)]
 
-    channels, bitrate = delivery_format(p)
-    mono = channels == 1
+
+Encode = Callable[[float, float], LoudnessStats]  # (gain dB, limiter ceiling dBTP) -> the delivered file's loudness
+
+
+@dataclass(frozen=True)
+class Normalised:
+    before: LoudnessStats  # the source as it is
+    after: LoudnessStats  # the delivered file, as the last encode measured it
+    gain_db: float
+    encodes: int
+
+
+def normalise(p: Probe, target: Loudness, encode: Encode, *, mono: bool = False,
+              allowance: float = ENCODER_ALLOWANCE_LU, progress: Progress | None = None,
+              say: Callable[[str], None] | None = None) -> Normalised:
+    """Measure ``p``, then ``encode`` with the gain that brings it to ``target``, correcting the gain when the
+    delivered file misses. ``allowance`` is the first guess of what limiter and encoder take away.
+    Refuses silence, and a delivered file still off target after MAX_ENCODES passes.
+    """
+    level = levelling_filter(target)
+    say = say or (lambda _msg: None)
     say("measuring")
     with ThreadPoolExecutor(2) as pool:
         before_f = pool.submit(measure, p.path, [], peak=True, mono=mono)
-        levelled_f = pool.submit(measure, p.path, level_filters, peak=False, mono=mono, progress=progress)
+        levelled_f = pool.submit(measure, p.path, [level] if level else [], peak=False, mono=mono, progress=progress)
         before, levelled = before_f.result(), levelled_f.result()
     if before.integrated < SILENCE_LUFS or levelled.integrated < SILENCE_LUFS:
         raise InputError(f"silent or nearly so ({before.integrated:.1f} LUFS, below {SILENCE_LUFS:.0f} LUFS)", str(p.path))
 
-    gain = gain_db(levelled.integrated, target, ENCODER_ALLOWANCE_LU)
+    gain = gain_db(levelled.integrated, target, allowance)
     ceiling = target.true_peak - LIMITER_MARGIN_DB
     after = None
     for attempt in range(1, MAX_ENCODES + 1):
         say(f"encoding (pass {attempt}, gain {gain:+.1f} dB)")
-        after = _encode(p, level_filters, gain, ceiling, channels, bitrate, out, progress)
+        after = encode(gain, ceiling)
         off = target.integrated - after.integrated
         peak_over = after.true_peak - target.true_peak
         if abs(off) <= RETRY_LU and peak_over <= 0:
@@ -136,14 +156,25 @@ def master_mp3(p: Probe, target: Loudness, out: Path, *, progress: Progress | No
         raise PipelineError(
             f"could not reach the loudness target: delivered {after.integrated:.1f} LUFS / {after.true_peak:.1f} dBTP "
             f"for a target of {target.integrated:.1f} LUFS / {target.true_peak:.1f} dBTP", str(p.path))
-    return EncodedAudio(path=out, before=before, after=after, gain_db=gain, channels=channels,
-                        bitrate=bitrate, encodes=attempt)
+    return Normalised(before=before, after=after, gain_db=gain, encodes=attempt)
 
 
-def _encode(p: Probe, level_filters, gain: float, ceiling: float, channels: int, bitrate: str,
+def master_mp3(p: Probe, target: Loudness, out: Path, *, progress: Progress | None = None,
+               on_pass: Callable[[str], None] | None = None) -> EncodedAudio:
+    """Level, normalise and encode ``p`` to ``out`` (MP3 44.1 kHz CBR). Refuses silence and misses."""
+    channels, bitrate = delivery_format(p)
+
+    def encode(gain: float, ceiling: float) -> LoudnessStats:
+        return _encode(p, programme_filters(target, gain, ceiling, SAMPLE_RATE), channels, bitrate, out, progress)
+
+    done = normalise(p, target, encode, mono=channels == 1, progress=progress, say=on_pass)
+    return EncodedAudio(path=out, before=done.before, after=done.after, gain_db=done.gain_db, channels=channels,
+                        bitrate=bitrate, encodes=done.encodes)
+
+
+def _encode(p: Probe, filters: list[tuple[str, dict]], channels: int, bitrate: str,
             out: Path, progress: Progress | None) -> LoudnessStats:
     """One streamed pass: filter process | MP3 encoder process > out, with the bytes measured on the way."""
-    filters = [*level_filters, ("volume", {"volume": f"{gain}dB"}), *limiter_chain(ceiling, SAMPLE_RATE)]
     stream = _chain(ffmpeg.input(str(p.path)).audio, filters)
     producer = _compile(stream.output("pipe:", format="s16le", ac=channels, ar=SAMPLE_RATE))
     encoder = _compile(
@@ -152,5 +183,5 @@ def _encode(p: Probe, level_filters, gain: float, ceiling: float, channels: int,
                 write_xing=1)
     )
     measurer = measure_command("pipe:", peak=True, fmt="mp3", mono=channels == 1)
-    stderr = run_chain(producer, encoder, out, measurer=measurer, on_stderr_line=_progress_reader(progress))
+    stderr = run_chain(producer, encoder, out, measurer=measurer, on_stderr_line=progress_reader(progress))
     return parse_ebur128_summary(stderr or "")
