@@ -4,8 +4,10 @@ over anonymous HTTP, multipart uploads, and one-line errors for every way the st
 from __future__ import annotations
 
 import hashlib
+import http.server
 import os
 import socket
+import threading
 
 import pytest
 import requests
@@ -176,6 +178,39 @@ def test_unreachable_endpoint(s3_server, tmp_path):
                         secret=s3_server.secret_key)
 
 
+def test_throttling_and_5xx_are_retried_then_reported(s3_server):
+    """A store that answers 503 SlowDown: botocore retries with backoff, then one line with the status."""
+    requests_seen = []
+
+    class Busy(http.server.BaseHTTPRequestHandler):
+        def do_PUT(self):
+            requests_seen.append(self.path)
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+            self.send_response(503)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Busy)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+        store = S3Storage("podcast", **s3_server.client_args(endpoint_url=endpoint, max_attempts=2))
+        with pytest.raises(StorageError) as err:
+            store.put_bytes("show/feed.xml", b"x", content_type="text/plain", cache_control=SHORT)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(requests_seen) == 2
+    assert_one_line(err.value, f"s3://podcast at {endpoint}: writing show/feed.xml failed after retries: "
+                               "HTTP 503 SlowDown")
+
+
 def test_a_stopped_server_gives_a_storage_error_naming_it(s3_server, tmp_path):
     """A second, throwaway SeaweedFS: its ports never collide with the shared one; stopped by PID."""
     other = seaweed.start(tmp_path / "weed", die_with_parent=True)
@@ -190,7 +225,7 @@ def test_a_stopped_server_gives_a_storage_error_naming_it(s3_server, tmp_path):
     assert not seaweed.is_weed(other.pid)
     with pytest.raises(StorageError) as err:
         store.get("a.txt")
-    assert_one_line(err.value, f"s3://throwaway/ at {other.endpoint}: could not connect")
+    assert_one_line(err.value, f"s3://throwaway at {other.endpoint}: could not connect")
     # The shared server did not notice.
     assert s3_server.storage().head("nothing") is None
 
@@ -205,7 +240,7 @@ def test_missing_credentials_say_which_variables_to_set(s3_server, monkeypatch, 
     store = open_storage("s3://podcast/", tmp_path)
     with pytest.raises(StorageError) as err:
         store.head("show/feed.xml")
-    assert_one_line(err.value, f"s3://podcast/ at {s3_server.endpoint}:", "AWS_ACCESS_KEY_ID",
+    assert_one_line(err.value, f"s3://podcast at {s3_server.endpoint}:", "AWS_ACCESS_KEY_ID",
                     "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL", "AWS_PROFILE")
 
 
@@ -214,7 +249,7 @@ def test_missing_profile_is_named(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_PROFILE", "podcast-prod")
     with pytest.raises(StorageError) as err:
         open_storage("s3://podcast/", tmp_path)
-    assert_one_line(err.value, "s3://podcast/", "'podcast-prod'")
+    assert_one_line(err.value, "s3://podcast:", "'podcast-prod'")
 
 
 def test_wrong_secret_is_refused_without_echoing_it(s3_server):

@@ -100,7 +100,8 @@ class S3Storage:
                  max_attempts: int | None = None):
         self.bucket = bucket
         self.prefix = prefix.strip("/")
-        self.url = f"s3://{bucket}/{self.prefix}"
+        # Like LocalStorage.url, no trailing slash: f"{store.url}/{key}" names an object.
+        self.url = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
         self._bucket_checked = False
         retries: dict = {"mode": "standard"}
         if max_attempts is not None:
