@@ -257,6 +257,10 @@ def test_wrong_secret_is_refused_without_echoing_it(s3_server):
     with pytest.raises(StorageError) as err:
         store.put_bytes("a.txt", b"a", content_type="text/plain", cache_control=SHORT)
     assert_one_line(err.value, "credentials refused", "AWS_SECRET_ACCESS_KEY", secret="not-the-secret-123")
+    with pytest.raises(StorageError) as err:
+        store.head("a.txt")  # HEAD answers a bare 403
+    assert_one_line(err.value, "access denied while reading a.txt", "AWS_SECRET_ACCESS_KEY",
+                    secret="not-the-secret-123")
 
 
 def test_missing_bucket_is_named(s3_server, tmp_path):

@@ -151,7 +151,10 @@ class S3Storage:
                 return StorageError(f"bucket {self.bucket!r} does not exist ({action})", self._where)
             if code in _CREDENTIAL_CODES:
                 return StorageError(f"credentials refused ({code}) while {action}; {CREDENTIALS_HINT}", self._where)
-            if code in ("AccessDenied", "403", "Forbidden") or status == 403:
+            if code == "403":  # an answer to HEAD has no body: wrong keys and no permission look alike
+                return StorageError(f"access denied while {action}; check the credentials ({CREDENTIALS_HINT}) "
+                                    "and their permissions", self._where)
+            if code in ("AccessDenied", "Forbidden") or status == 403:
                 return StorageError(f"access denied while {action}: the credentials lack permission", self._where)
             if code in ("SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded") or (status or 0) >= 500:
                 return StorageError(f"{action} failed after retries: HTTP {status} {code}", self._where)
