@@ -351,7 +351,8 @@ def _cmd_start(data_dir: Path, bucket: str, shown: str) -> int:
     from .s3 import S3Storage
 
     server = running(data_dir)
-    if server is None:
+    started = server is None
+    if started:
         state = _read_state(data_dir) or {}
         old_ports = state.get("ports")
         # Same ports and keys as last time when possible, so exported variables stay valid.
@@ -362,7 +363,8 @@ def _cmd_start(data_dir: Path, bucket: str, shown: str) -> int:
     try:
         storage.ensure_bucket(public_read=True)
     except StorageError:
-        stop(server.pid, data_dir=server.data_dir)
+        if started:
+            server.stop()
         raise
     _write_state(server, bucket)
     print(_instructions(server, bucket, shown))
