@@ -54,3 +54,45 @@ def two_speaker_recording(out: Path, *, guest_db: float = -20.0, minutes: float 
         run(ffmpeg_args(*inputs, "-filter_complex", graph, "-map", "[out]", "-ac", str(channels),
                         "-ar", str(sample_rate), "-c:a", "pcm_s16le", str(out)))
     return out
+
+
+SEMINAR_LINES = [
+    "Velkommen til Endring til frokost. I dag skal Ruter fortelle om hvordan de jobber for å tilpasse seg fremtiden.",
+    "Fokus på brukere og effekt, design og pilotering, mennesker og teknologi er stikkord.",
+]
+
+
+def seminar_recording(folder: Path, *, seconds: float | None = None) -> dict[str, Path]:
+    """A sample seminar: a 640x360 H.264/AAC MP4 (a test pattern and Norwegian speech), slides as PDF,
+    and WebVTT captions of what is said."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    folder.mkdir(parents=True, exist_ok=True)
+    speech = folder / "seminar-speech.wav"
+    two_speaker_recording(speech, guest_db=-12.0)
+    video = folder / "seminar-sample.mp4"
+    duration = seconds or 40
+    run(ffmpeg_args("-f", "lavfi", "-i", f"testsrc2=s=640x360:r=25:d={duration}", "-i", str(speech),
+                    "-map", "0:v", "-map", "1:a", "-shortest", "-c:v", "libx264", "-preset", "veryfast",
+                    "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k", str(video)))
+    pages = []
+    for title in ("Nye arbeidsmåter for fremtidens løsninger", "Brukere og effekt", "Design og pilotering"):
+        page = Image.new("RGB", (1280, 720), "white")
+        ImageDraw.Draw(page).text((80, 300), title, fill=(0, 59, 92), font=ImageFont.load_default(size=56))
+        pages.append(page)
+    slides = folder / "seminar-slides.pdf"
+    pages[0].save(slides, save_all=True, append_images=pages[1:])
+    captions = folder / "seminar-captions.vtt"
+    captions.write_text("WEBVTT\n\n00:00:00.000 --> 00:00:06.000\n" + SEMINAR_LINES[0] + "\n\n"
+                        "00:00:06.000 --> 00:00:12.000\n" + SEMINAR_LINES[1] + "\n", encoding="utf-8")
+    return {"video": video, "slides": slides, "captions": captions}
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) == 3 and sys.argv[1] == "seminar":
+        for role, path in seminar_recording(Path(sys.argv[2])).items():
+            print(f"{role}: {path}")
+    else:
+        sys.exit("usage: python -m pipeline.samples seminar FOLDER")
