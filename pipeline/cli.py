@@ -99,7 +99,10 @@ def episode_json(ep: Episode) -> dict:
         "media": {"url": ep.media.url, "bytes": ep.media.bytes, "sha256": ep.media.sha256,
                   "type": ep.media.type, "duration": ep.media.duration},
         "loudness": {"before": asdict(ep.loudness_before) if ep.loudness_before else None,
-                     "after": asdict(ep.loudness_after) if ep.loudness_after else None},
+                     "after": asdict(ep.loudness_after) if ep.loudness_after else None,
+                     "picture": ep.renditions["loudness"].url if "loudness" in ep.renditions else None},
+        "renditions": {role: {"url": m.url, "bytes": m.bytes, "sha256": m.sha256, "type": m.type}
+                       for role, m in sorted(ep.renditions.items())},
     }
 
 
@@ -107,6 +110,17 @@ def result_json(result: PublishResult) -> dict:
     return {**episode_json(result.episode), "record": str(result.record) if result.record else None,
             "feed_url": result.feed_url, "uploaded": result.uploaded, "reused_media": result.reused_media,
             "dry_run": result.dry_run, "warnings": result.warnings}
+
+
+def _object_path(ctx: click.Context, media) -> str:
+    """Where a producer can open an object: its file in a local store (relative to the project), else its URL."""
+    site = _site(ctx)
+    if not site.storage.startswith("file://"):
+        return media.url
+    from .storage import open_storage
+
+    path = Path(open_storage(site.storage, site.root).root) / media.key
+    return str(path.relative_to(ctx.obj["root"])) if path.is_relative_to(ctx.obj["root"]) else str(path)
 
 
 def _loudness_line(ep: Episode) -> str:
@@ -178,6 +192,8 @@ def episode(ctx, audio, show, title, description, notes_file, date, season, numb
     click.echo(f"  loudness: {_loudness_line(ep)}")
     if not dry_run:
         click.echo(f"  episode:  {ep.media.url}  ({ep.media.bytes / 1e6:.1f} MB, {ep.media.duration:.0f} s)")
+        if "loudness" in ep.renditions:
+            click.echo(f"  picture:  {_object_path(ctx, ep.renditions['loudness'])}  (loudness before/after)")
         click.echo(f"  record:   {result.record.relative_to(ctx.obj['root']) if result.record else '-'}")
         click.echo(f"  feed:     {result.feed_url}")
         click.echo(f"  guid:     {ep.guid}")

@@ -18,13 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .audio import master_mp3
+from .audio import delivery_format, master_mp3
+from .chart import loudness_picture
 from .chapters import read_chapters
 from .config import Show, Site, load_show
 from .errors import InputError, PreconditionFailed, StorageError
 from .feed import render_feed
 from .images import check_artwork
-from .probe import check_whole, probe, require_audio
+from .probe import Probe, check_whole, probe, require_audio
 from .records import (Chapter, Episode, LoudnessStats, Media, Person, find_record, load_records, manifest_key,
                       parse_record, slugify, write_record)
 from .storage import SHORT, Storage, content_type_for, open_storage, upload_if_changed
@@ -206,6 +207,9 @@ def publish_episode(site: Site, req: EpisodeRequest, *, storage: Storage | None 
             media = describe(site, media_key(show.id, date, slug, sha, ".mp3"), out, sha,
                              duration=round(delivered.duration, 3))
             before, after = encoded.before, encoded.after
+        picture = None if dry_run else loudness_rendition(
+            site, storage, show, p, Path(tmp), date=date, slug=slug, title=title, media=media, before=before,
+            after=after, previous=existing if reuse else None, report=report)
         image = None
         if req.image is not None:
             sha = sha256_file(req.image)
@@ -216,6 +220,7 @@ def publish_episode(site: Site, req: EpisodeRequest, *, storage: Storage | None 
             notes=notes, description=req.description, season=req.season, number=req.number,
             episode_type=req.episode_type, explicit=req.explicit, image=image, chapters=chapters,
             persons=req.persons, loudness_before=before, loudness_after=after,
+            renditions={"loudness": picture[0]} if picture else {},
             source={"name": req.source.name, "sha256": source_sha, "recipe": this_recipe},
         )
         result.episode = episode
@@ -225,7 +230,7 @@ def publish_episode(site: Site, req: EpisodeRequest, *, storage: Storage | None 
         # 2. Media first: the feed must never name an object that is not in the store.
         report.stage("uploading")
         uploads = [(episode.media, None if reuse else Path(tmp) / "episode.mp3"),
-                   (artwork, show.artwork)] + ([(image, req.image)] if image else [])
+                   (artwork, show.artwork)] + ([(image, req.image)] if image else []) + ([picture] if picture else [])
         for m, path in uploads:
             if path is not None and upload_if_changed(storage, m.key, path, m.sha256,
                                                       progress=lambda n: report.progress(n, None)):
@@ -240,6 +245,30 @@ def publish_episode(site: Site, req: EpisodeRequest, *, storage: Storage | None 
     result.uploaded += feed_result.uploaded
     result.warnings += feed_result.warnings
     return result
+
+
+def loudness_rendition(site: Site, storage: Storage, show: Show, p: Probe, folder: Path, *, date: dt.date, slug: str,
+                       title: str, media: Media, before: LoudnessStats, after: LoudnessStats,
+                       previous: Episode | None, report: Reporter) -> tuple[Media, Path | None]:
+    """The loudness picture as a rendition, and the PNG to upload (None: the previous one is still in the store).
+
+    Drawn from the source and the delivered MP3 in ``folder``; when the media was reused from the store and
+    the previous record has no picture (published before pictures existed), the MP3 is fetched to measure it.
+    """
+    old = previous.renditions.get("loudness") if previous else None
+    if old is not None and _present(storage, old):
+        return old, None
+    delivered = folder / "episode.mp3"
+    if not delivered.exists():
+        got = storage.get(media.key)
+        if got is None:
+            raise StorageError(f"{media.key} is missing", storage.url)
+        delivered.write_bytes(got[0])
+    report.stage("drawing the loudness picture")
+    png = loudness_picture(p.path, delivered, folder / "loudness.png", title=title, target=show.loudness,
+                           before=before, after=after, mono=delivery_format(p)[0] == 1)
+    sha = sha256_file(png)
+    return describe(site, media_key(show.id, date, f"{slug}-loudness", sha, ".png"), png, sha), png
 
 
 def _present(storage: Storage, media: Media) -> bool:
