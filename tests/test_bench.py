@@ -1,0 +1,53 @@
+"""scripts/bench --quick runs to the end and prints every row, so the benchmark does not rot.
+
+Asserts nothing about time: the figures depend on the machine and on what else runs on it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pipeline import bench
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_quick_bench_completes_and_prints_every_row(tmp_path):
+    results = tmp_path / "results.json"
+    proc = subprocess.run([str(ROOT / "scripts" / "bench"), "--quick", "--json", str(results)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout
+
+    assert out.startswith("machine: nproc "), out[:200]
+    assert "measurement" in out and "wall med s" in out and "RSS tree MB" in out and "÷floor" in out
+
+    data = json.loads(results.read_text())
+    assert data["mode"] == "quick"
+    ids = [row["id"] for row in data["rows"]]
+    expected = ["audio.publish", "audio.media", "audio.normalize", "audio.floor", "feed.100", "feed.1000"]
+    if bench.s3_available() is None:
+        expected += ["storage.put_file", "storage.upload_file", "storage.publish-into-show"]
+    if bench.seminar_available() is None:
+        expected += ["video.seminar", "video.remux", "video.transcode"]
+    else:
+        assert "video: not measured (publish seminar not available" in out
+    assert set(expected) <= set(ids), f"missing rows: {set(expected) - set(ids)}"
+    for row in data["rows"]:
+        assert row["label"] in out, f"row {row['id']} not printed"
+        assert row["runs"] == 1 and row["failed"] == 0, (row["id"], row["errors"])
+        assert row["wall_median"] is not None and row["cpu_median"] is not None
+    for row_id in ("audio.publish", "audio.media", "audio.normalize", "audio.floor"):
+        loudness = next(r for r in data["rows"] if r["id"] == row_id)["data"]["loudness"][0]
+        assert loudness["integrated"] is not None and loudness["true_peak"] is not None
+
+    assert "goals (issue #6)" in out
+    assert len(data["goals"]) == 8
+    for goal in data["goals"]:
+        assert goal["status"] in ("MET", "NOT MET", "NOT MEASURED")
+        assert f"{goal['goal']}: {goal['figures']}" in out
