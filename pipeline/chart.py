@@ -118,7 +118,7 @@ def measure_curves(source: Path, delivered: Path, *, mono: bool = False) -> tupl
 
 # --- drawing -----------------------------------------------------------------------------------
 
-def _nb(value: float, decimals: int = 1) -> str:
+def format_level(value: float, decimals: int = 1) -> str:
     """Norwegian number: decimal comma, a real minus sign."""
     return f"{value:.{decimals}f}".replace(".", ",").replace("-", "\u2212")
 
@@ -129,16 +129,15 @@ def _clock(seconds: float, _pos=None) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
-def describe(before: LoudnessStats | None, after: LoudnessStats | None, target: Loudness) -> str:
+def describe(before: LoudnessStats | None, after: LoudnessStats | None, target: Loudness | None) -> str:
     """The measured values in words (Norwegian): the picture's alt text and its PNG ``Description``."""
     parts = []
-    if before:
-        parts.append(f"før behandling {_nb(before.integrated)} LUFS (sann topp {_nb(before.true_peak)} dBTP, "
-                     f"variasjon {_nb(before.lra)} LU)")
-    if after:
-        parts.append(f"etter {_nb(after.integrated)} LUFS (sann topp {_nb(after.true_peak)} dBTP, "
-                     f"variasjon {_nb(after.lra)} LU)")
-    parts.append(f"mål {_nb(target.integrated)} LUFS og høyst {_nb(target.true_peak)} dBTP")
+    for word, stats in (("før behandling", before), ("etter", after)):
+        if stats:
+            parts.append(f"{word} {format_level(stats.integrated)} LUFS (sann topp {format_level(stats.true_peak)} "
+                         f"dBTP, variasjon {format_level(stats.lra)} LU)")
+    if target:
+        parts.append(f"mål {format_level(target.integrated)} LUFS og høyst {format_level(target.true_peak)} dBTP")
     return "Lydstyrke over tid: " + ", ".join(parts) + "."
 
 
@@ -165,13 +164,13 @@ def draw(out: Path, *, title: str, before: Curve, after: Curve, target: Loudness
 
     bx, by = _series(before.every(0.5))
     axx, ayy = _series(after.every(0.5))
-    b_label = "Før behandling" + (f": {_nb(before_stats.integrated)} LUFS" if before_stats else "")
-    a_label = "Etter" + (f": {_nb(after_stats.integrated)} LUFS, sann topp {_nb(after_stats.true_peak)} dBTP"
-                         if after_stats else "")
+    b_label = "Før behandling" + (f": {format_level(before_stats.integrated)} LUFS" if before_stats else "")
+    a_label = "Etter" + (f": {format_level(after_stats.integrated)} LUFS, "
+                         f"sann topp {format_level(after_stats.true_peak)} dBTP" if after_stats else "")
     ax.plot(bx, by, color=BEFORE_COLOUR, linewidth=1.3, label=b_label, solid_capstyle="round")
     ax.plot(axx, ayy, color=AFTER_COLOUR, linewidth=2.0, label=a_label, solid_capstyle="round")
     ax.axhline(target.integrated, color=TARGET_COLOUR, linewidth=1.4, linestyle=(0, (6, 3)),
-               label=f"Mål: {_nb(target.integrated)} LUFS")
+               label=f"Mål: {format_level(target.integrated)} LUFS")
 
     values = [v for v in by + ayy if not math.isnan(v)]
     low = min(values, default=target.integrated - 20)
@@ -184,7 +183,7 @@ def draw(out: Path, *, title: str, before: Curve, after: Curve, target: Loudness
     ax.set_ylabel("Korttidslydstyrke (LUFS)")
     ax.xaxis.set_major_formatter(FuncFormatter(_clock))
     ax.xaxis.set_major_locator(MaxNLocator(nbins=10, steps=[1, 2, 3, 5, 6, 10]))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _nb(v, 0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: format_level(v, 0)))
     ax.grid(True, color="#dde3e8", linewidth=0.8)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
@@ -222,5 +221,5 @@ def loudness_picture(source: Path, delivered: Path, out: Path, *, title: str, ta
                 before_stats=before, after_stats=after)
 
 
-__all__ = ["Curve", "Point", "describe", "draw", "loudness_picture", "measure_curve", "measure_curves",
+__all__ = ["Curve", "Point", "describe", "draw", "format_level", "loudness_picture", "measure_curve", "measure_curves",
            "parse_short_term", "read_curve", "speech_median"]

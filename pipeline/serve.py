@@ -13,6 +13,7 @@ import os
 import re
 import urllib.parse
 from http import HTTPStatus
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -76,6 +77,8 @@ class StoreHandler(BaseHTTPRequestHandler):
     server_version = "pipeline-serve"
     store: LocalStorage
     verbose = False
+    # Pages the server makes itself for keys the store lacks (the index of ``publish serve``): key -> (bytes, type).
+    fallback: Callable[[str], tuple[bytes, str] | None] | None = None
 
     def do_GET(self) -> None:
         self._respond(body=True)
@@ -102,6 +105,8 @@ class StoreHandler(BaseHTTPRequestHandler):
                 return self._plain(HTTPStatus.MOVED_PERMANENTLY, body, {"Location": location})
             return self._plain(HTTPStatus.NOT_FOUND, body)
         path = root / key
+        if self.fallback is not None and not path.is_file():
+            return self._generated(key, body)
         try:
             if not path.resolve().is_relative_to(root):  # a symlink pointing out of the store
                 return self._plain(HTTPStatus.NOT_FOUND, body)
@@ -136,6 +141,25 @@ class StoreHandler(BaseHTTPRequestHandler):
                 f.seek(first)
                 self._copy(f, length)
 
+    def _generated(self, key: str, body: bool) -> None:
+        """A ``fallback`` page: made fresh on each request (it follows the store), so never cached."""
+        try:
+            made = self.fallback(key)
+        except Exception as e:  # a broken manifest must not kill the connection silently
+            text = f"500 {HTTPStatus.INTERNAL_SERVER_ERROR.phrase}\n{e}\n".encode()
+            self._send(HTTPStatus.INTERNAL_SERVER_ERROR, {"Content-Type": "text/plain; charset=utf-8",
+                                                           "Content-Length": str(len(text))})
+            if body:
+                self.wfile.write(text)
+            return
+        if made is None:
+            return self._plain(HTTPStatus.NOT_FOUND, body)
+        data, content_type = made
+        self._send(HTTPStatus.OK, {"Content-Type": content_type, "Content-Length": str(len(data)),
+                                   "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+        if body:
+            self.wfile.write(data)
+
     def _copy(self, f, length: int) -> None:
         try:
             while length > 0:
@@ -169,18 +193,24 @@ def _etags(header: str | None) -> set[str]:
     return {tag.strip().removeprefix("W/") for tag in header.split(",")} if header else set()
 
 
-def make_server(root: Path, host: str = "127.0.0.1", port: int = 8000, *, verbose: bool = False) -> ThreadingHTTPServer:
-    """A server for the store at ``root`` (not started). Port 0 picks a free port: see ``server_address``."""
+def make_server(root: Path, host: str = "127.0.0.1", port: int = 8000, *, verbose: bool = False,
+                fallback: Callable[[str], tuple[bytes, str] | None] | None = None) -> ThreadingHTTPServer:
+    """A server for the store at ``root`` (not started). Port 0 picks a free port: see ``server_address``.
+
+    ``fallback(key)`` answers for keys the store has no object at (``index.html`` for ``/``): (bytes, type) or None.
+    """
     store = LocalStorage(root)
-    handler = type("Handler", (StoreHandler,), {"store": store, "verbose": verbose})
+    handler = type("Handler", (StoreHandler,), {"store": store, "verbose": verbose,
+                                                "fallback": staticmethod(fallback) if fallback else None})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server
 
 
-def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, *, verbose: bool = False) -> None:
+def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, *, verbose: bool = False,
+          fallback: Callable[[str], tuple[bytes, str] | None] | None = None) -> None:
     """Serve ``root`` until interrupted. Prints nothing; the CLI says where it listens."""
-    with make_server(root, host, port, verbose=verbose) as server:
+    with make_server(root, host, port, verbose=verbose, fallback=fallback) as server:
         try:
             server.serve_forever()
         except KeyboardInterrupt:

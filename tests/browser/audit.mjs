@@ -5,7 +5,8 @@
 //
 // For each URL: axe-core with the WCAG 2.0/2.1 A and AA rules, the keyboard's first stop (the skip
 // link) and its focus style, every <video>'s metadata (duration) and captions track (readyState 2 with
-// cues), failed or off-site requests, console errors, and a full-page PNG screenshot in DIR.
+// cues), every <img> (loaded, alt) and <audio> (preload), failed or off-site requests, console errors,
+// and a full-page PNG screenshot in DIR.
 // The report is for the caller to judge; the exit status is non-zero only when the audit itself failed.
 
 import { mkdirSync } from 'node:fs';
@@ -73,6 +74,24 @@ async function mediaState(page) {
   }, MEDIA_TIMEOUT);
 }
 
+// In the page: every <img> (loaded, its size and alt text) and every <audio> (what it would fetch, and when).
+async function imagesAndAudio(page) {
+  return page.evaluate(async () => {
+    const images = [...document.querySelectorAll('img')];
+    for (const img of images) img.loading = 'eager'; // a full-page screenshot shows the lazy ones too
+    await Promise.all(images.map((img) => (img.complete ? null : new Promise((resolve) => {
+      img.addEventListener('load', resolve, { once: true });
+      img.addEventListener('error', resolve, { once: true });
+    }))));
+    return {
+      images: images.map((img) => ({ src: img.currentSrc, alt: img.alt, width: img.naturalWidth, height: img.naturalHeight })),
+      audio: [...document.querySelectorAll('audio')].map((a) => ({
+        src: a.currentSrc || a.getAttribute('src'), preload: a.preload, controls: a.controls, readyState: a.readyState,
+      })),
+    };
+  });
+}
+
 // The first Tab press must land on a visible skip link with a visible focus indicator.
 async function keyboardState(page) {
   await page.keyboard.press('Tab');
@@ -107,6 +126,7 @@ async function audit(browser, url, opts) {
 
   const response = await page.goto(url, { waitUntil: 'load' });
   const media = await mediaState(page);
+  const { images, audio } = await imagesAndAudio(page);
   const keyboard = await keyboardState(page);
   await page.keyboard.press('Shift+Tab'); // leave the page as a visitor first sees it
   await page.evaluate(() => document.activeElement && document.activeElement.blur());
@@ -128,7 +148,7 @@ async function audit(browser, url, opts) {
   const h1 = await page.locator('h1').allTextContents();
   await context.close();
   return {
-    url, status: response ? response.status() : null, title, h1, axe, media, keyboard, screenshot,
+    url, status: response ? response.status() : null, title, h1, axe, media, images, audio, keyboard, screenshot,
     offsiteRequests: [...offsite], httpErrors, consoleErrors,
   };
 }
