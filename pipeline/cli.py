@@ -16,7 +16,7 @@ import click
 
 from . import __version__
 from .config import find_root, load_show, load_site, show_ids
-from .errors import ConfigError, PipelineError
+from .errors import ConfigError, FeedCheckError, PipelineError
 from .publish import EpisodeRequest, PublishResult, Reporter, list_published, publish_episode, regenerate_feed
 from .records import Episode, Person
 
@@ -163,20 +163,23 @@ def cli(ctx: click.Context, verbose: bool, traceback: bool, root: Path | None) -
 @click.option("--chapters", "chapters_file", type=click.Path(path_type=Path),
               help="Chapters file: one 'HH:MM:SS Title' per line.")
 @click.option("--person", "persons", type=PersonType(), multiple=True, help="A host or guest: 'Name | role'. Repeatable.")
+@click.option("--transcript", "transcripts", type=click.Path(path_type=Path), multiple=True,
+              help="Transcript: WebVTT (.vtt), SubRip (.srt) or text (.txt), published beside the audio. Repeatable, one per kind.")
 @click.option("--type", "episode_type", type=click.Choice(["full", "trailer", "bonus"]), default="full", show_default=True)
 @click.option("--explicit", is_flag=True, help="Mark the episode explicit.")
 @click.option("--dry-run", is_flag=True, help="Check and measure, but encode, upload and write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def episode(ctx, audio, show, title, description, notes_file, date, season, number, image, chapters_file, persons,
-            episode_type, explicit, dry_run, as_json):
+            episode_type, explicit, dry_run, as_json, transcripts=()):
     """Publish AUDIO as an episode: check, level, normalise, encode, tag, upload, record, regenerate the feed."""
     if description and notes_file:
         raise click.UsageError("give --description or --notes, not both")
     reporter = RichReporter(quiet=as_json)
     req = EpisodeRequest(source=audio, show=show, title=title, description=description, notes_file=notes_file,
                          date=date, season=season, number=number, image=image, chapters_file=chapters_file,
-                         explicit=explicit, episode_type=episode_type, persons=tuple(persons))
+                         explicit=explicit, episode_type=episode_type, persons=tuple(persons),
+                         transcripts=tuple(transcripts))
     try:
         result = publish_episode(_site(ctx), req, dry_run=dry_run, reporter=reporter)
     finally:
@@ -221,6 +224,60 @@ def feed(ctx, shows, as_json):
         _emit(out)
 
 
+@cli.command()
+@click.option("--show", "shows", multiple=True, help="Only this show (repeatable). Default: every show with a feed.")
+@click.option("--online", is_flag=True, help="Also fetch every enclosure, image, transcript and chapters file from "
+              "its public URL: HEAD 200, Range answered with 206, exact length and type.")
+@click.option("--json", "as_json", is_flag=True, help="Print the violations as JSON.")
+@click.pass_context
+def check(ctx, shows, online, as_json):
+    """Check the published feed(s) against Apple's requirements and the Podcasting 2.0 rules; exit non-zero on any violation."""
+    from .check import check_published
+    from .storage import open_storage
+
+    site = _site(ctx)
+    storage = open_storage(site.storage, site.root)
+    found, report = [], []
+    for show_id in shows or show_ids(site):
+        show = load_show(site, show_id)
+        if not shows and storage.head(show.feed_key) is None:
+            continue
+        violations = check_published(site, show, storage, online=online)
+        found += [f"{show_id}: {v}" for v in violations]
+        report.append({"show": show_id, "feed_url": site.public_url(show.feed_key), "online": online,
+                       "violations": [{"where": v.where, "rule": v.rule, "message": v.message} for v in violations]})
+        if not as_json and not violations:
+            click.echo(f"{show_id}: no violations ({'offline and online' if online else 'offline'}): "
+                       f"{site.public_url(show.feed_key)}")
+    if as_json:
+        _emit(report)
+    if not report:
+        click.echo("No feed published yet.")
+    if found:
+        raise FeedCheckError(found)
+
+
+@cli.command()
+@click.argument("episode_ref", metavar="EPISODE")
+@click.option("--show", default=None, help="The show (default: search every show).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def retract(ctx, episode_ref, show, as_json):
+    """Take EPISODE (a GUID, GUID prefix or slug) out of the feed; its GUID stays reserved, never reused."""
+    from .lifecycle import retract_episode
+
+    result = retract_episode(_site(ctx), episode_ref, show_id=show)
+    ep = result.episode
+    if as_json:
+        _emit({**episode_json(ep), "already_retracted": result.already, "feed_url": result.feed.url,
+               "uploaded": result.feed.uploaded})
+        return
+    state = "was already retracted" if result.already else "retracted"
+    click.echo(f"«{ep.title}» ({ep.show}, {ep.date.isoformat()}) {state}; GUID {ep.guid} stays reserved")
+    click.echo(f"  feed: {result.feed.url} ({'updated' if result.feed.key in result.feed.uploaded else 'unchanged'}, "
+               f"{sum(1 for e in result.feed.episodes if not e.retracted)} item(s) listed)")
+
+
 @cli.command("list")
 @click.option("--show", "shows", multiple=True, help="Only this show (repeatable). Default: every show.")
 @click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
@@ -263,18 +320,15 @@ def serve(ctx, port, host):
     site = _site(ctx)
     if not site.storage.startswith("file://"):
         raise click.UsageError(f"storage is {site.storage}; `publish serve` serves the local folder only")
-    from .overview import index_pages
     from .storage import open_storage
 
-    storage = open_storage(site.storage, site.root)
-    root = Path(storage.root)
+    root = Path(open_storage(site.storage, site.root).root)
     root.mkdir(parents=True, exist_ok=True)
     click.echo(f"Serving {root} on http://{host}:{port}/  (Ctrl-C to stop)")
-    click.echo(f"  everything published, with players and loudness pictures: http://{host}:{port}/")
     for show_id in show_ids(site):
         click.echo(f"  {show_id}: http://{host}:{port}/{load_show(site, show_id).feed_key}")
     try:
-        serve_forever(root, host, port, fallback=index_pages(site, storage))
+        serve_forever(root, host, port)
     except KeyboardInterrupt:
         pass
 
@@ -287,7 +341,12 @@ def main(argv: list[str] | None = None) -> None:
     except PipelineError as e:
         if traceback:
             raise
-        lines = str(e).splitlines() if isinstance(e, ConfigError) else [str(e)]
+        if isinstance(e, FeedCheckError):
+            # One line per violation, then what it means.
+            lines = [f"{e.where}: {v}" if e.where else v for v in e.violations]
+            lines.append(f"{len(e.violations)} violation(s)" + (f"; {e.where} was not written" if e.where else ""))
+        else:
+            lines = str(e).splitlines() if isinstance(e, ConfigError) else [str(e)]
         for line in lines:
             click.echo(f"error: {line}", err=True)
         sys.exit(e.exit_code)

@@ -20,16 +20,20 @@ from pathlib import Path
 
 from .audio import delivery_format, master_mp3
 from .chart import loudness_picture
-from .chapters import read_chapters
+from .chapters import chapters_json, read_chapters
+from .check import refuse_failing_feed
 from .config import Show, Site, load_show
 from .errors import InputError, PreconditionFailed, StorageError
 from .feed import render_feed
 from .images import check_artwork
+from .identity import show_podcast_guid
+from .podcastns import taxonomy_role
 from .probe import Probe, check_whole, probe, require_audio
 from .records import (Chapter, Episode, LoudnessStats, Media, Person, find_record, load_records, manifest_key,
                       parse_record, slugify, write_record)
 from .storage import SHORT, Storage, content_type_for, open_storage, upload_if_changed
 from .tagging import Tags, tag_mp3
+from .transcripts import check_transcripts
 
 TITLE_MAX = 255
 # Bump when the audio recipe changes, so re-runs re-encode instead of reusing old media.
@@ -62,6 +66,7 @@ class EpisodeRequest:
     explicit: bool = False
     episode_type: str = "full"
     persons: tuple[Person, ...] = ()
+    transcripts: tuple[Path, ...] = ()  # .vtt, .srt or .txt, published beside the audio
 
 
 @dataclass
@@ -167,6 +172,7 @@ def publish_episode(site: Site, req: EpisodeRequest, *, storage: Storage | None 
     require_audio(p)
     check_whole(p)
     chapters: tuple[Chapter, ...] = read_chapters(req.chapters_file, p.duration) if req.chapters_file else ()
+    transcript_types = check_transcripts(req.transcripts)
     storage = storage or open_storage(site.storage, site.root)
     slug = slugify(title)
     existing = find_existing(site, storage, show.id, slug)
@@ -214,23 +220,33 @@ def publish_episode(site: Site, req: EpisodeRequest, *, storage: Storage | None 
         if req.image is not None:
             sha = sha256_file(req.image)
             image = describe(site, media_key(show.id, date, slug, sha, req.image.suffix.lower()), req.image, sha)
+        side = [] if dry_run else side_files(site, show, Path(tmp), date=date, slug=slug, title=title,
+                                             chapters=chapters, transcripts=transcript_types)
         episode = Episode(
             show=show.id, guid=guid, slug=slug, title=title, date=date,
             media=media or Media(key="(dry run)", url="", bytes=0, sha256="", type="audio/mpeg", duration=p.duration),
             notes=notes, description=req.description, season=req.season, number=req.number,
             episode_type=req.episode_type, explicit=req.explicit, image=image, chapters=chapters,
             persons=req.persons, loudness_before=before, loudness_after=after,
-            renditions={"loudness": picture[0]} if picture else {},
+            renditions={**({"loudness": picture[0]} if picture else {}), **{role: m for role, m, _ in side}},
             source={"name": req.source.name, "sha256": source_sha, "recipe": this_recipe},
         )
         result.episode = episode
+        result.warnings += [f"--person {p.name!r}: {p.role!r} is not a role in the Podcast Taxonomy; the feed names "
+                            "them as a guest" for p in req.persons if taxonomy_role(p.role) is None]
         if dry_run:
             return result
+        # The feed with this episode must pass the check before anything is uploaded.
+        precheck = render_feed(show, site, [episode], artwork=artwork, today=today,
+                               guid=show_podcast_guid(site, show, storage, assign=False))
+        refuse_failing_feed(precheck, show.feed_key, storage, site.base_url, today=today,
+                            known={artwork.url: show.artwork, **({image.url: req.image} if image else {})})
 
         # 2. Media first: the feed must never name an object that is not in the store.
         report.stage("uploading")
         uploads = [(episode.media, None if reuse else Path(tmp) / "episode.mp3"),
                    (artwork, show.artwork)] + ([(image, req.image)] if image else []) + ([picture] if picture else [])
+        uploads += [(m, path) for _, m, path in side]
         for m, path in uploads:
             if path is not None and upload_if_changed(storage, m.key, path, m.sha256,
                                                       progress=lambda n: report.progress(n, None)):
@@ -269,6 +285,24 @@ def loudness_rendition(site: Site, storage: Storage, show: Show, p: Probe, folde
                            before=before, after=after, mono=delivery_format(p)[0] == 1)
     sha = sha256_file(png)
     return describe(site, media_key(show.id, date, f"{slug}-loudness", sha, ".png"), png, sha), png
+
+
+def side_files(site: Site, show: Show, folder: Path, *, date: dt.date, slug: str, title: str,
+               chapters: tuple[Chapter, ...], transcripts: list[tuple[Path, str]]) -> list[tuple[str, Media, Path]]:
+    """The files published beside the audio, as (role, media, file): the JSON chapters (the same chapters as
+    the ID3 tags) and the transcripts, content-addressed like the audio."""
+    side = []
+    if chapters:
+        path = folder / "chapters.json"
+        path.write_bytes(chapters_json(chapters, title))
+        sha = sha256_file(path)
+        side.append(("chapters", describe(site, media_key(show.id, date, slug, sha, ".json"), path, sha), path))
+    for path, _mime in transcripts:
+        sha = sha256_file(path)
+        suffix = path.suffix.lower()
+        side.append((f"transcript-{suffix[1:]}", describe(site, media_key(show.id, date, f"{slug}-transcript", sha, suffix),
+                                                          path, sha), path))
+    return side
 
 
 def _present(storage: Storage, media: Media) -> bool:
@@ -326,17 +360,23 @@ def regenerate_feed(site: Site, show: Show, storage: Storage | None = None, *, p
     artwork = artwork_media(site, show)
     if upload_if_changed(storage, artwork.key, show.artwork, artwork.sha256):
         result.uploaded.append(artwork.key)
+    guid = show_podcast_guid(site, show, storage, assign=False)
     for attempt in range(FEED_RETRIES):
         current = storage.get(show.feed_key)
         episodes, warnings = collect_episodes(site, show, storage, prefer_local)
         if prefer_local is None:
-            # `publish feed`: edits made in episodes/ become the store's manifests (media must be there).
             for ep in episodes:
                 if not _present(storage, ep.media):
                     raise StorageError(f"{ep.record_name} names {ep.media.key}, which is not in the store", storage.url)
+        data = render_feed(show, site, episodes, artwork=artwork, today=today, guid=guid)
+        # A feed that fails `publish check` is refused before anything is written; the old feed stays.
+        refuse_failing_feed(data, show.feed_key, storage, site.base_url, today=today, known={artwork.url: show.artwork})
+        show_podcast_guid(site, show, storage, assign=True)
+        if prefer_local is None:
+            # `publish feed`: edits made in episodes/ become the store's manifests.
+            for ep in episodes:
                 if _put_if_changed(storage, manifest_key(show.id, ep.guid), ep.manifest_bytes()):
                     result.uploaded.append(manifest_key(show.id, ep.guid))
-        data = render_feed(show, site, episodes, artwork=artwork, today=today)
         result.episodes, result.warnings = episodes, warnings
         if current is not None and current[0] == data:
             return result
