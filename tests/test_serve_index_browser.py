@@ -128,6 +128,7 @@ def test_first_tab_shows_the_skip_link(page):
 def test_screenshot_for_the_readme(page):
     from PIL import Image
 
+    assert page["status"] == 200 and page["h1"] == ["Alt som er publisert"]  # never a picture of an error page
     shot = Path(page["screenshot"])
     with Image.open(shot) as image:
         assert image.width == 1000
