@@ -1,0 +1,129 @@
+"""The documented shapes of ``--json`` output (README, "Output for scripts"): every key, every type.
+
+A new key, a renamed one or a changed type fails here first; then update the README and SHAPES together.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from conftest import run_publish
+
+NUMBER = (int, float)
+LOUDNESS = {"integrated": NUMBER, "true_peak": NUMBER, "lra": NUMBER}
+MEDIA = {"url": str, "bytes": int, "sha256": str, "type": str}
+
+# An episode as `publish list --json` gives it (a list of these) and as `publish episode --json` starts it.
+EPISODE = {
+    "guid": str, "show": str, "slug": str, "title": str, "date": str,
+    "season": (int, None), "number": (int, None), "retracted": bool,
+    "media": {**MEDIA, "duration": (*NUMBER, None)},
+    "loudness": {"before": (LOUDNESS, None), "after": (LOUDNESS, None), "picture": (str, None)},
+    "renditions": {"*": MEDIA},  # by role: loudness, transcript, ...
+}
+# `publish episode --json`: the episode, then what this run did.
+RESULT = {
+    **EPISODE,
+    "record": (str, None), "feed_url": str, "uploaded": [str], "reused_media": bool, "dry_run": bool,
+    "warnings": [str],
+}
+# `publish feed --json`: one object per show.
+FEED = {"show": str, "feed_url": str, "episodes": int, "uploaded": [str], "warnings": [str]}
+
+
+def conforms(value, shape, where: str = "$") -> list[str]:
+    """Every place where ``value`` differs from ``shape`` (a dict of keys, [item], a type, or a tuple of choices)."""
+    if isinstance(shape, tuple):
+        tried = [conforms(value, s, where) for s in shape]
+        return [] if any(not t for t in tried) else [f"{where}: {value!r} matches none of {shape}"]
+    if shape is None:
+        return [] if value is None else [f"{where}: expected null, got {value!r}"]
+    if isinstance(shape, list):
+        if not isinstance(value, list):
+            return [f"{where}: expected a list, got {value!r}"]
+        return [p for i, v in enumerate(value) for p in conforms(v, shape[0], f"{where}[{i}]")]
+    if isinstance(shape, dict):
+        if not isinstance(value, dict):
+            return [f"{where}: expected an object, got {value!r}"]
+        if set(shape) == {"*"}:
+            return [p for k, v in value.items() for p in conforms(v, shape["*"], f"{where}.{k}")]
+        problems = [f"{where}: unexpected key {k!r}" for k in value if k not in shape]
+        problems += [f"{where}: missing key {k!r}" for k in shape if k not in value]
+        return problems + [p for k in shape if k in value for p in conforms(value[k], shape[k], f"{where}.{k}")]
+    if shape is int and isinstance(value, bool):
+        return [f"{where}: expected a number, got {value!r}"]
+    return [] if isinstance(value, shape) else [f"{where}: expected {shape.__name__}, got {value!r}"]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    import shutil
+
+    from conftest import ROOT
+
+    folder = tmp_path_factory.mktemp("json")
+    shutil.copytree(ROOT / "feeds", folder / "feeds")
+    (folder / "episodes").mkdir()
+    return folder
+
+
+@pytest.fixture(scope="module")
+def published(project, media):
+    proc = run_publish(project, "episode", str(media["mono_speech"]), "--title", "Velkommen tilbake",
+                       "--date", "2024-03-01", "--season", "3", "--number", "1", "--json")
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_publish_episode_json_shape(published):
+    assert conforms(published, RESULT) == []
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", published["date"])
+    assert published["loudness"]["picture"] == published["renditions"]["loudness"]["url"]
+    assert published["dry_run"] is False and published["record"].endswith("2024-03-01-velkommen-tilbake.md")
+
+
+def test_publish_episode_dry_run_json_shape(project, media):
+    proc = run_publish(project, "episode", str(media["mono_speech"]), "--title", "Bare en prøve", "--dry-run",
+                       "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert conforms(out, RESULT) == []
+    assert out["dry_run"] is True and out["record"] is None and out["uploaded"] == []
+    assert out["loudness"]["after"] is None and out["loudness"]["picture"] is None
+
+
+def test_publish_list_json_shape(project, published):
+    proc = run_publish(project, "list", "--json")
+    assert proc.returncode == 0, proc.stderr
+    listed = json.loads(proc.stdout)
+    assert conforms(listed, [EPISODE]) == []
+    [item] = listed
+    assert {k: item[k] for k in EPISODE} == {k: published[k] for k in EPISODE}  # the same episode, the same way
+
+
+def test_publish_list_json_is_an_empty_list_when_nothing_is_published(tmp_path):
+    import shutil
+
+    from conftest import ROOT
+
+    shutil.copytree(ROOT / "feeds", tmp_path / "feeds")
+    proc = run_publish(tmp_path, "list", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == []
+
+
+def test_publish_feed_json_shape(project, published):
+    proc = run_publish(project, "feed", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert conforms(json.loads(proc.stdout), [FEED]) == []
+
+
+def test_the_shape_checker_catches_changes():
+    good = {"show": "x", "feed_url": "u", "episodes": 1, "uploaded": [], "warnings": []}
+    assert conforms(good, FEED) == []
+    assert conforms({**good, "extra": 1}, FEED) == ["$: unexpected key 'extra'"]
+    assert conforms({**good, "episodes": "1"}, FEED) == ["$.episodes: expected int, got '1'"]
+    assert conforms({**good, "episodes": True}, FEED) == ["$.episodes: expected a number, got True"]
