@@ -320,15 +320,18 @@ def serve(ctx, port, host):
     site = _site(ctx)
     if not site.storage.startswith("file://"):
         raise click.UsageError(f"storage is {site.storage}; `publish serve` serves the local folder only")
+    from .overview import index_pages
     from .storage import open_storage
 
-    root = Path(open_storage(site.storage, site.root).root)
+    storage = open_storage(site.storage, site.root)
+    root = Path(storage.root)
     root.mkdir(parents=True, exist_ok=True)
     click.echo(f"Serving {root} on http://{host}:{port}/  (Ctrl-C to stop)")
+    click.echo(f"  everything published, with players and loudness pictures: http://{host}:{port}/")
     for show_id in show_ids(site):
         click.echo(f"  {show_id}: http://{host}:{port}/{load_show(site, show_id).feed_key}")
     try:
-        serve_forever(root, host, port)
+        serve_forever(root, host, port, fallback=index_pages(site, storage))
     except KeyboardInterrupt:
         pass
 
