@@ -222,7 +222,8 @@ def build_feed(show: Show, site: Site, episodes: list[Episode], *, artwork: Medi
         fg.copyright(show.copyright)
     fg.image(url=artwork.url, title=show.title, link=show.link)
     fg.podcast.itunes_author(show.author)
-    fg.podcast.itunes_owner(name=show.owner_name, email=show.owner_email)
+    if show.owner_email:  # always, from feeds/*.toml; `publish check` names a feed without one
+        fg.podcast.itunes_owner(name=show.owner_name, email=show.owner_email)
     fg.podcast.itunes_image(artwork.url)
     fg.podcast.itunes_summary(show.description)
     if show.subcategory:
