@@ -43,6 +43,42 @@ class PersonType(click.ParamType):
         return Person(name=name, role=role or "guest")
 
 
+class EmailType(click.ParamType):
+    name = "E-MAIL"
+
+    def convert(self, value, param, ctx):
+        from .config import EMAIL
+
+        if not EMAIL.match(str(value).strip()):
+            self.fail(f"{value!r} is not an e-mail address", param, ctx)
+        return str(value).strip()
+
+
+class UrlType(click.ParamType):
+    name = "URL"
+
+    def convert(self, value, param, ctx):
+        if not str(value).startswith(("http://", "https://")):
+            self.fail(f"{value!r} is not a web address (http:// or https://)", param, ctx)
+        return str(value).strip()
+
+
+class ArtworkType(click.ParamType):
+    """A path to artwork Apple accepts, checked on the spot (square JPEG/PNG, 1400-3000 px, RGB)."""
+
+    name = "IMAGE"
+
+    def convert(self, value, param, ctx):
+        from .images import check_artwork
+
+        path = Path(value).expanduser()
+        try:
+            check_artwork(path)
+        except PipelineError as e:
+            self.fail(str(e), param, ctx)
+        return path
+
+
 class RichReporter(Reporter):
     """Stages as lines, long steps as a bar with time left (on a terminal; plain lines otherwise)."""
 
@@ -334,6 +370,69 @@ def serve(ctx, port, host):
         serve_forever(root, host, port, fallback=index_pages(site, storage))
     except KeyboardInterrupt:
         pass
+
+
+INIT_PROMPTS = {  # option -> (question, type); asked for when the option is not given
+    "title": ("Title of the show", str),
+    "description": ("Description (a few sentences for podcast apps)", str),
+    "author": ("Author (the organisation, shown in podcast apps)", str),
+    "email": ("Owner e-mail (Apple uses it to verify ownership; never shown)", EmailType()),
+    "link": ("Web page of the show", UrlType()),
+    "artwork": ("Artwork file (square JPEG or PNG, 1400-3000 px)", ArtworkType()),
+}
+
+
+@cli.command()
+@click.argument("show_id", metavar="SHOW")
+@click.option("--title", help="Title of the show.")
+@click.option("--description", help="A few sentences about the show, for podcast apps.")
+@click.option("--author", help="The organisation that publishes it, as podcast apps show it.")
+@click.option("--email", type=EmailType(), help="Owner e-mail; Apple uses it to verify ownership and shows it to no one.")
+@click.option("--link", type=UrlType(), help="The show's web page.")
+@click.option("--artwork", type=ArtworkType(), help="Square JPEG or PNG, 1400-3000 px; checked now, copied to feeds/.")
+@click.option("--kind", type=click.Choice(["podcast", "seminar"]), default="podcast", show_default=True,
+              help="A podcast (audio episodes) or a seminar series (video recordings with an archive page).")
+@click.option("--language", default="no", show_default=True, help="Language code of the show (no, nb, nn, en...).")
+@click.option("--category", default="Government", show_default=True, help="Apple Podcasts category.")
+@click.option("--explicit", is_flag=True, help="Mark the show explicit.")
+@click.option("--loudness", type=click.FloatRange(-40, -5), default=-16.0, show_default=True,
+              help="Loudness target in LUFS (-16 for podcasts, -23 for EBU R128 broadcast).")
+@click.option("--force", is_flag=True, help="Replace an existing feeds/SHOW.toml.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def init(ctx, show_id, title, description, author, email, link, artwork, kind, language, category, explicit, loudness,
+         force, as_json):
+    """Start a new show: write feeds/SHOW.toml from the options, asking for any that are missing."""
+    from .scaffold import ShowDraft, check_new_show, init_show
+
+    root = ctx.obj["root"]
+    check_new_show(root, show_id, force=force)  # before asking anything
+    given = {"title": title, "description": description, "author": author, "email": email, "link": link,
+             "artwork": artwork}
+    for key, (question, kind_of) in INIT_PROMPTS.items():
+        if given[key] in (None, ""):
+            try:
+                given[key] = click.prompt(question, type=kind_of, err=True)
+            except click.exceptions.Abort:
+                if sys.stdin.isatty():
+                    raise
+                missing = " ".join(f"--{k}" for k, v in given.items() if v in (None, ""))
+                raise click.UsageError(f"no answer for: {missing}; give them as options "
+                                       "(or run in a terminal to be asked)") from None
+    draft = ShowDraft(title=given["title"], description=given["description"], author=given["author"],
+                      email=given["email"], link=given["link"], artwork=Path(given["artwork"]), kind=kind,
+                      language=language, category=category, explicit=explicit, loudness=loudness)
+    made = init_show(root, show_id, draft, force=force)
+    rel = lambda p: str(p.relative_to(root)) if p.is_relative_to(root) else str(p)  # noqa: E731
+    if as_json:
+        _emit({"show": show_id, "config": rel(made.config), "artwork": rel(made.artwork),
+               "site": rel(made.site) if made.site else None})
+        return
+    click.echo(f"Created {rel(made.config)} (artwork {rel(made.artwork)})")
+    if made.site:
+        click.echo(f"Created {rel(made.site)}: the store is ./public, served by `publish serve`")
+    command = "seminar RECORDING.mp4" if kind == "seminar" else "episode RECORDING.wav"
+    click.echo(f"Next: publish {command} --show {show_id} --title \"...\"")
 
 
 def main(argv: list[str] | None = None) -> None:
