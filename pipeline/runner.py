@@ -7,19 +7,38 @@ import os
 import shlex
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Sequence
 
 from .errors import ToolError
 
 log = logging.getLogger("pipeline.runner")
 
-INSTALL_HINT = "install it with: sudo apt-get install ffmpeg (or run scripts/demo, which installs what is missing)"
+
+
+def install_hint(platform: str = sys.platform) -> str:
+    """How to get ffmpeg (and ffprobe, which comes with it) on this kind of machine."""
+    if platform == "darwin":
+        return "install it with: brew install ffmpeg"
+    if platform.startswith("win"):
+        return "install it with: winget install Gyan.FFmpeg (then open a new terminal)"
+    return "install it with: sudo apt-get install ffmpeg (or run scripts/demo, which installs what is missing)"
+
+
+INSTALL_HINT = install_hint()
 
 
 def tool_path(name: str) -> str:
-    """The binary for ``name``, honouring FFMPEG_PATH / FFPROBE_PATH overrides."""
-    override = os.environ.get(f"{name.upper()}_PATH")
-    path = override or shutil.which(name)
+    """The binary for ``name``, honouring FFMPEG_PATH / FFPROBE_PATH overrides (a path, or a name on PATH)."""
+    variable = f"{name.upper()}_PATH"
+    override = os.environ.get(variable)
+    if override:
+        path = shutil.which(override)
+        if not path:
+            raise ToolError(f"{variable}={override} is not an executable file; point it at {name}, "
+                            f"or unset {variable} to use the {name} on PATH")
+        return path
+    path = shutil.which(name)
     if not path:
         raise ToolError(f"{name} was not found on PATH; {INSTALL_HINT}")
     return path
