@@ -15,7 +15,6 @@ from .errors import ToolError
 log = logging.getLogger("pipeline.runner")
 
 
-
 def install_hint(platform: str = sys.platform) -> str:
     """How to get ffmpeg (and ffprobe, which comes with it) on this kind of machine."""
     if platform == "darwin":
