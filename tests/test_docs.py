@@ -57,3 +57,20 @@ def test_the_check_itself_notices_a_gap():
     assert missing_from(complete) == []
     assert "option --dry-run (of `publish episode`)" in missing_from(complete.replace("--dry-run", "--dryrun"))
     assert "command `publish list`" in missing_from(complete.replace("publish list", "publish lists"))
+
+
+def test_shell_completion_as_documented():
+    """`eval "$(_PUBLISH_COMPLETE=bash_source publish)"` in ~/.bashrc (zsh_source, fish_source likewise)."""
+    import os
+    import subprocess
+    import sys
+
+    def run(**env):
+        return subprocess.run([sys.executable, "-m", "pipeline.cli"], capture_output=True, text=True,
+                              env={**os.environ, **env}, timeout=30).stdout
+
+    assert "_publish_completion()" in run(_PUBLISH_COMPLETE="bash_source")
+    assert "#compdef publish" in run(_PUBLISH_COMPLETE="zsh_source")
+    assert run(_PUBLISH_COMPLETE="bash_complete", COMP_WORDS="publish ep", COMP_CWORD="1").split() == ["plain,episode"]
+    assert "plain,--dry-run" in run(_PUBLISH_COMPLETE="bash_complete", COMP_WORDS="publish episode --dr",
+                                    COMP_CWORD="2").split()
