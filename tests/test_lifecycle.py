@@ -124,14 +124,21 @@ def test_future_dated_episode_waits_for_its_day(show, tones):
     others_unchanged(before, after, except_=set())
 
 
-def test_future_dated_through_the_cli(show, tones):
-    """`publish episode --date` tomorrow (by the real clock): published, but not in the feed."""
+def test_future_dated_through_the_cli(show, tones, tmp_path):
+    """`publish episode --date` tomorrow (by the real clock): published with its transcripts, but not in the feed."""
     project, guids = show
+    vtt, txt = tmp_path / "i-morgen.vtt", tmp_path / "i-morgen.txt"
+    vtt.write_text("WEBVTT\n\n00:00:00.000 --> 00:00:03.000\nI morgen.\n")
+    txt.write_text("I morgen.\n")
     tomorrow = dt.date.today() + dt.timedelta(days=1)
     proc = run_publish(project, "episode", str(tones["e"]), "--title", "I morgen", "--date", tomorrow.isoformat(),
-                       "--json")
+                       "--transcript", str(vtt), "--transcript", str(txt), "--json")
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["guid"] not in items(feed_bytes(project))
+    out = json.loads(proc.stdout)
+    assert {"transcript-vtt", "transcript-txt"} <= set(out["renditions"])
+    assert out["renditions"]["transcript-vtt"]["type"] == "text/vtt"
+    assert (project / "public" / out["renditions"]["transcript-txt"]["url"].split("/", 3)[3]).read_text() == "I morgen.\n"
+    assert out["guid"] not in items(feed_bytes(project))
     assert run_publish(project, "check").returncode == 0
 
 
