@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import posixpath
 import random
 import tempfile
 import time
@@ -214,7 +215,7 @@ def publish_episode(site: Site, req: EpisodeRequest, *, storage: Storage | None 
                              duration=round(delivered.duration, 3))
             before, after = encoded.before, encoded.after
         picture = None if dry_run else loudness_rendition(
-            site, storage, show, p, Path(tmp), date=date, slug=slug, title=title, media=media, before=before,
+            site, storage, show, p, Path(tmp) / "episode.mp3", slug=slug, title=title, media=media, before=before,
             after=after, previous=existing if reuse else None, report=report)
         image = None
         if req.image is not None:
@@ -263,28 +264,28 @@ def publish_episode(site: Site, req: EpisodeRequest, *, storage: Storage | None 
     return result
 
 
-def loudness_rendition(site: Site, storage: Storage, show: Show, p: Probe, folder: Path, *, date: dt.date, slug: str,
+def loudness_rendition(site: Site, storage: Storage, show: Show, p: Probe, delivered: Path, *, slug: str,
                        title: str, media: Media, before: LoudnessStats, after: LoudnessStats,
                        previous: Episode | None, report: Reporter) -> tuple[Media, Path | None]:
     """The loudness picture as a rendition, and the PNG to upload (None: the previous one is still in the store).
 
-    Drawn from the source and the delivered MP3 in ``folder``; when the media was reused from the store and
-    the previous record has no picture (published before pictures existed), the MP3 is fetched to measure it.
+    Drawn from the source ``p`` and the ``delivered`` file (MP3 or MP4, the ``media``), stored beside it as
+    ``<media's folder>/<slug>-loudness-<hash8>.png``. When the media was reused from the store and the previous
+    record has no picture (published before pictures existed), ``media`` is fetched to ``delivered`` first.
     """
     old = previous.renditions.get("loudness") if previous else None
     if old is not None and _present(storage, old):
         return old, None
-    delivered = folder / "episode.mp3"
     if not delivered.exists():
         got = storage.get(media.key)
         if got is None:
             raise StorageError(f"{media.key} is missing", storage.url)
         delivered.write_bytes(got[0])
     report.stage("drawing the loudness picture")
-    png = loudness_picture(p.path, delivered, folder / "loudness.png", title=title, target=show.loudness,
-                           before=before, after=after, mono=delivery_format(p)[0] == 1)
+    png = loudness_picture(p.path, delivered, delivered.with_name("loudness.png"), title=title,
+                           target=show.loudness, before=before, after=after, mono=delivery_format(p)[0] == 1)
     sha = sha256_file(png)
-    return describe(site, media_key(show.id, date, f"{slug}-loudness", sha, ".png"), png, sha), png
+    return describe(site, f"{posixpath.dirname(media.key)}/{slug}-loudness-{sha[:8]}.png", png, sha), png
 
 
 def side_files(site: Site, show: Show, folder: Path, *, date: dt.date, slug: str, title: str,

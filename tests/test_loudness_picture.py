@@ -157,3 +157,16 @@ def test_picture_is_drawn_for_an_episode_published_before_pictures(published, me
     assert result.reused_media
     assert result.episode.renditions["loudness"].key == ep.renditions["loudness"].key  # same bytes, same name
     assert png.is_file()
+
+
+def test_curve_of_a_video_reads_its_audio(tmp_path):
+    """Seminars: the delivered file is an MP4; the curve comes from its first audio stream."""
+    from pipeline.chart import measure_curve
+
+    mp4 = tmp_path / "seminar.mp4"
+    subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
+                    "testsrc2=s=160x90:d=5:r=10", "-f", "lavfi", "-i", "sine=f=440:d=5", "-c:v", "libx264",
+                    "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(mp4)], check=True)
+    curve = measure_curve(mp4)
+    assert 4.5 <= curve.duration <= 5.2
+    assert curve.short_term() and all(-30 < v < -10 for v in curve.short_term())
