@@ -25,7 +25,7 @@ from .config import Loudness
 from .errors import InputError
 from .probe import Probe, Stream, probe, require_audio
 from .records import LoudnessStats
-from .runner import run
+from .runner import ffmpeg_args, run
 
 # Browsers decode these H.264 profiles (Main and High in 8-bit 4:2:0 everywhere); not High 10, 4:2:2,
 # 4:4:4 (which x264 also writes for a lossless yuv420p encode) or Extended.
@@ -168,8 +168,8 @@ def poster(src: Path, out: Path, at: float | None = None) -> Path:
     if at is None:
         at = poster_time(probe(src).duration)
     out.unlink(missing_ok=True)
-    run(["ffmpeg", "-hide_banner", "-nostdin", "-y", "-ss", f"{at:.3f}", "-i", str(src), "-map", "0:V:0",
-         "-frames:v", "1", "-vf", f"scale='min({POSTER_WIDTH},iw)':-2", "-q:v", "3", "-update", "1", str(out)])
+    run(ffmpeg_args("-ss", f"{at:.3f}", "-i", str(src), "-map", "0:V:0", "-frames:v", "1",
+                    "-vf", f"scale='min({POSTER_WIDTH},iw)':-2", "-q:v", "3", "-update", "1", str(out)))
     if not out.is_file() or out.stat().st_size == 0:
         raise InputError(f"no picture at {at:.1f} s for a poster", str(src))
     return out
@@ -215,8 +215,9 @@ def vtt_from_text(text: str, where: str = "captions") -> str:
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if _VTT_HEADER.match(text.split("\n", 1)[0]):
         return _check_vtt(text, where)
-    if _srt_start(text):
-        return _srt_to_vtt(text, where)
+    blocks = _srt_blocks(text)
+    if blocks and _timing_at(blocks[0][1]) is not None:
+        return _srt_to_vtt(blocks, where)
     raise InputError("neither WebVTT nor SRT captions", where)
 
 
@@ -261,11 +262,6 @@ def _timing_at(lines: list[str]) -> int | None:
     return None
 
 
-def _srt_start(text: str) -> bool:
-    blocks = _srt_blocks(text)
-    return bool(blocks) and _timing_at(blocks[0][1]) is not None
-
-
 def _srt_text(line: str) -> str:
     """SRT cue text as WebVTT cue text: <i>, <b>, <u> kept; <font> and {\\an8} dropped; &, < and --> escaped."""
     out, pos = [], 0
@@ -282,9 +278,9 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace("-->", "--&gt;")
 
 
-def _srt_to_vtt(text: str, where: str) -> str:
+def _srt_to_vtt(blocks: list[tuple[int, list[str]]], where: str) -> str:
     cues: list[list[str]] = []
-    for first, lines in _srt_blocks(text):
+    for first, lines in blocks:
         at = _timing_at(lines)
         if at is None:
             # A counter and a line after it, or an arrow: a cue whose timing is broken. Else more cue text.
