@@ -37,6 +37,16 @@ def _atomic_write(path: Path, chunks) -> None:
         raise
 
 
+def _size_and_etag(path: Path) -> tuple[int, str]:
+    """Size and S3-style ETag of a file, read in chunks (an MP4 is never loaded whole)."""
+    md5, size = hashlib.md5(), 0
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            md5.update(chunk)
+            size += len(chunk)
+    return size, f'"{md5.hexdigest()}"'
+
+
 class LocalStorage:
     def __init__(self, root: Path):
         self.root = root.resolve()
@@ -106,13 +116,10 @@ class LocalStorage:
             meta = json.loads(self._meta_path(key).read_text())
         except (FileNotFoundError, json.JSONDecodeError):
             # A file copied in by hand: describe it from the bytes.
-            data = path.read_bytes()
-            meta = {"size": len(data), "etag": f'"{hashlib.md5(data).hexdigest()}"',
-                    "content_type": content_type_for(key), "cache_control": "", "metadata": {}}
-        if meta["size"] != path.stat().st_size:
-            # Object replaced outside a locked write (between data and metadata rename): trust the bytes.
-            data = path.read_bytes()
-            meta["size"], meta["etag"] = len(data), f'"{hashlib.md5(data).hexdigest()}"'
+            meta = {"size": 0, "etag": "", "content_type": content_type_for(key), "cache_control": "", "metadata": {}}
+        if meta["size"] != path.stat().st_size or not meta["etag"]:
+            # Copied in by hand, or killed between the data and the metadata rename: trust the bytes.
+            meta["size"], meta["etag"] = _size_and_etag(path)
         return ObjectInfo(key=key, size=meta["size"], etag=meta["etag"], content_type=meta["content_type"],
                           cache_control=meta["cache_control"], metadata=meta.get("metadata", {}))
 
