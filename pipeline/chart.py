@@ -141,6 +141,14 @@ def describe(before: LoudnessStats | None, after: LoudnessStats | None, target: 
     return "Lydstyrke over tid: " + ", ".join(parts) + "."
 
 
+TICK_STEPS = (5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)  # seconds: clock-like tick spacings
+
+
+def tick_step(duration: float, most: int = 10) -> int:
+    """Pure: the smallest clock-like spacing that puts at most ``most`` ticks on the time axis."""
+    return next((step for step in TICK_STEPS if duration / step <= most), TICK_STEPS[-1])
+
+
 def _series(curve: Curve) -> tuple[list[float], list[float]]:
     xs, ys = [], []
     for p in curve.points:
@@ -156,20 +164,23 @@ def draw(out: Path, *, title: str, before: Curve, after: Curve, target: Loudness
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    from matplotlib.ticker import FuncFormatter, MultipleLocator
 
     fig = Figure(figsize=(10, 3.8), dpi=100)
     ax = fig.add_subplot()
     fig.subplots_adjust(left=0.075, right=0.985, top=0.80, bottom=0.14)
 
-    bx, by = _series(before.every(0.5))
-    axx, ayy = _series(after.every(0.5))
+    duration = max(before.duration, after.duration, 1.0)
+    step = max(0.5, duration / 1800)  # about two points per pixel: a long programme stays a line, not a blob
+    bx, by = _series(before.every(step))
+    axx, ayy = _series(after.every(step))
+    thin = duration > 600
     b_label = "Før behandling" + (f": {format_level(before_stats.integrated)} LUFS" if before_stats else "")
     a_label = "Etter" + (f": {format_level(after_stats.integrated)} LUFS, "
                          f"sann topp {format_level(after_stats.true_peak)} dBTP" if after_stats else "")
-    ax.plot(bx, by, color=BEFORE_COLOUR, linewidth=1.3, label=b_label, solid_capstyle="round")
-    ax.plot(axx, ayy, color=AFTER_COLOUR, linewidth=2.0, label=a_label, solid_capstyle="round")
-    ax.axhline(target.integrated, color=TARGET_COLOUR, linewidth=1.4, linestyle=(0, (6, 3)),
+    ax.plot(bx, by, color=BEFORE_COLOUR, linewidth=0.8 if thin else 1.3, label=b_label, solid_capstyle="round")
+    ax.plot(axx, ayy, color=AFTER_COLOUR, linewidth=1.0 if thin else 2.0, label=a_label, solid_capstyle="round")
+    ax.axhline(target.integrated, color=TARGET_COLOUR, linewidth=1.6, linestyle=(0, (6, 3)), zorder=3,
                label=f"Mål: {format_level(target.integrated)} LUFS")
 
     values = [v for v in by + ayy if not math.isnan(v)]
@@ -177,12 +188,12 @@ def draw(out: Path, *, title: str, before: Curve, after: Curve, target: Loudness
     high = max(values, default=target.integrated)
     ax.set_ylim(max(SILENT, math.floor(min(low, target.integrated - 12) / 5) * 5),
                 min(0.0, math.ceil(max(high, target.integrated + 4) / 5) * 5 + 1))
-    ax.set_xlim(0, max(before.duration, after.duration, 1.0))
+    ax.set_xlim(0, duration)
 
     ax.set_xlabel("Tid (min:s)")
     ax.set_ylabel("Korttidslydstyrke (LUFS)")
     ax.xaxis.set_major_formatter(FuncFormatter(_clock))
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=10, steps=[1, 2, 3, 5, 6, 10]))
+    ax.xaxis.set_major_locator(MultipleLocator(tick_step(duration)))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: format_level(v, 0)))
     ax.grid(True, color="#dde3e8", linewidth=0.8)
     ax.set_axisbelow(True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -14,6 +15,8 @@ from PIL import Image
 
 from conftest import ROOT, run_publish
 from pipeline.chart import Curve, Point, parse_short_term, read_curve, speech_median
+
+README_PICTURE = ROOT / "tests" / "screenshots" / "loudness-picture.png"
 
 # Captured from ffmpeg 5.1 (`-af ebur128=framelog=info`): the first line shares its start with the
 # progress output, the short-term window is still filling (-120.7), and the last one has a nan.
@@ -51,6 +54,12 @@ def test_thinning_keeps_the_last_point_of_each_step():
     curve = Curve(tuple(Point(t / 10, None, -20 + t / 10) for t in range(1, 31)))
     thin = curve.every(1.0)
     assert [p.t for p in thin.points] == [0.9, 1.9, 2.9, 3.0]
+
+
+def test_time_axis_ticks_like_a_clock():
+    from pipeline.chart import tick_step
+
+    assert [tick_step(d) for d in (8, 40, 300, 1800, 3600, 4 * 3600)] == [5, 5, 30, 300, 600, 1800]
 
 
 def test_speech_median_ignores_pauses():
@@ -103,7 +112,11 @@ def test_picture_is_stored_beside_the_media_and_linked_from_the_record(published
 
 def test_picture_decodes(published):
     project, _, out = published
-    with Image.open(_png(project, out)) as image:
+    png = _png(project, out)
+    if os.environ.get("SCREENSHOTS") == "update" or not README_PICTURE.exists():  # the README's example
+        README_PICTURE.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(png, README_PICTURE)
+    with Image.open(png) as image:
         image.load()
         assert image.format == "PNG" and image.size == (1000, 380)
         assert "−16,0 LUFS" in image.text["Description"]  # the target, in the words the alt text uses
