@@ -74,13 +74,15 @@ def delivery_format(p: Probe) -> tuple[int, str]:
     return (1, "64k") if (p.audio and p.audio.channels == 1) else (2, "128k")
 
 
-def _chain(stream, filters):
+def chain_filters(stream, filters: list[tuple[str, dict]]):
+    """``stream`` through each ``(filter name, arguments)`` in turn (ffmpeg-python)."""
     for name, args in filters:
         stream = stream.filter(name, **args)
     return stream
 
 
-def _compile(stream_out) -> list[str]:
+def compile_command(stream_out) -> list[str]:
+    """The ffmpeg argument list for an ffmpeg-python output, with the flags every call wants."""
     return ffmpeg.compile(stream_out.global_args("-hide_banner", "-nostdin"), overwrite_output=True)
 
 
@@ -93,8 +95,8 @@ def measure_command(path: str, filters: list[tuple[str, dict]] = (), *, peak: bo
     """
     src = ffmpeg.input(path, format=fmt) if fmt else ffmpeg.input(path)
     ebur = {"peak": "true" if peak else "none", "dualmono": "true" if mono else "false"}
-    stream = _chain(src.audio, [*filters, ("ebur128", ebur)])
-    return _compile(stream.output("-", format="null"))
+    stream = chain_filters(src.audio, [*filters, ("ebur128", ebur)])
+    return compile_command(stream.output("-", format="null"))
 
 
 def measure(path: Path, filters: list[tuple[str, dict]] = (), *, peak: bool = True, mono: bool = False,
@@ -175,9 +177,9 @@ def master_mp3(p: Probe, target: Loudness, out: Path, *, progress: Progress | No
 def _encode(p: Probe, filters: list[tuple[str, dict]], channels: int, bitrate: str,
             out: Path, progress: Progress | None) -> LoudnessStats:
     """One streamed pass: filter process | MP3 encoder process > out, with the bytes measured on the way."""
-    stream = _chain(ffmpeg.input(str(p.path)).audio, filters)
-    producer = _compile(stream.output("pipe:", format="s16le", ac=channels, ar=SAMPLE_RATE))
-    encoder = _compile(
+    stream = chain_filters(ffmpeg.input(str(p.path)).audio, filters)
+    producer = compile_command(stream.output("pipe:", format="s16le", ac=channels, ar=SAMPLE_RATE))
+    encoder = compile_command(
         ffmpeg.input("pipe:", format="s16le", ac=channels, ar=SAMPLE_RATE)
         .output("pipe:", format="mp3", acodec="libmp3lame", audio_bitrate=bitrate, ar=SAMPLE_RATE, ac=channels,
                 write_xing=1)

@@ -23,6 +23,7 @@ class Stream:
     sample_rate: int | None = None
     channels: int | None = None
     attached_pic: bool = False  # cover art inside an MP3/M4A is a "video" stream
+    profile: str | None = None  # ffprobe's name for the codec profile: 'High', 'Constrained Baseline', 'LC'...
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ def parse_ffprobe(text: str, path: Path) -> Probe:
             sample_rate=int(s["sample_rate"]) if s.get("sample_rate") else None,
             channels=s.get("channels"),
             attached_pic=bool(s.get("disposition", {}).get("attached_pic")),
+            profile=s["profile"] if s.get("profile") not in (None, "", "unknown") else None,
         ))
     duration = float(fmt.get("duration") or 0.0)
     return Probe(path=path, format=fmt.get("format_name", "unknown"), duration=duration,

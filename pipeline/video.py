@@ -19,7 +19,7 @@ from pathlib import Path
 import ffmpeg
 
 from .audio import (
-    EncodedAudio, Progress, _chain, _compile, master_mp3, measure, normalise, programme_filters, progress_reader,
+    EncodedAudio, Progress, chain_filters, compile_command, master_mp3, measure, normalise, programme_filters, progress_reader,
 )
 from .config import Loudness
 from .errors import InputError
@@ -79,23 +79,12 @@ def require_video(p: Probe) -> Stream:
     return p.video
 
 
-def is_web_ready(p: Probe, profile: str | None = None) -> bool:
-    """Whether ``p``'s video plays in every browser as it is: H.264, 8-bit 4:2:0 (yuv420p).
-
-    ``profile`` is ffprobe's name for the stream's H.264 profile (``video_profile``); None skips that check.
-    """
+def is_web_ready(p: Probe) -> bool:
+    """Whether ``p``'s video plays in every browser as it is: H.264, 8-bit 4:2:0 (yuv420p), a profile
+    browsers decode. A stream whose profile ffprobe did not name (None) is judged on codec and pixels."""
     v = p.video
     return (v is not None and v.codec == "h264" and v.pix_fmt == "yuv420p"
-            and (profile is None or profile in WEB_H264_PROFILES))
-
-
-def video_profile(p: Probe) -> str | None:
-    """ffprobe's name for the profile of ``p``'s video stream (e.g. 'High'), None when it has none."""
-    v = require_video(p)
-    proc = run(["ffprobe", "-v", "error", "-select_streams", str(v.index), "-show_entries", "stream=profile",
-                "-of", "default=noprint_wrappers=1:nokey=1", str(p.path)])
-    name = proc.stdout.strip()
-    return name if name and name != "unknown" else None
+            and (v.profile is None or v.profile in WEB_H264_PROFILES))
 
 
 # --- the web MP4 ---------------------------------------------------------------------------------
@@ -109,7 +98,7 @@ def master_mp4(p: Probe, target: Loudness, out: Path, *, progress: Progress | No
     video = require_video(p)
     require_audio(p)
     say = on_pass or (lambda _msg: None)
-    copy = is_web_ready(p, video_profile(p))
+    copy = is_web_ready(p)
     scratch = out.with_name(f".{out.stem}.video.mp4")
     try:
         if copy:
@@ -141,7 +130,7 @@ def encode_video_command(p: Probe, video: Stream, out: Path) -> list[str]:
                .filter("scale", w=f"min({MAX_WIDTH},iw)", h=f"min({MAX_HEIGHT},ih)",
                        force_original_aspect_ratio="decrease", force_divisible_by=2)
                .filter("format", "yuv420p"))
-    return _compile(picture.output(str(out), vcodec="libx264", preset=X264_PRESET, crf=X264_CRF,
+    return compile_command(picture.output(str(out), vcodec="libx264", preset=X264_PRESET, crf=X264_CRF,
                                    **{"profile:v": "high", "map_metadata": -1}))
 
 
@@ -149,8 +138,8 @@ def mux_command(p: Probe, video_from: Path, index: int, audio_filters: list[tupl
     """ffmpeg: stream ``index`` of ``video_from`` copied, with ``p``'s first audio filtered and encoded to AAC-LC."""
     src = ffmpeg.input(str(p.path))
     picture = (src if video_from == p.path else ffmpeg.input(str(video_from)))[str(index)]
-    sound = _chain(src.audio, audio_filters)
-    return _compile(ffmpeg.output(
+    sound = chain_filters(src.audio, audio_filters)
+    return compile_command(ffmpeg.output(
         picture, sound, str(out), format="mp4", vcodec="copy", acodec="aac", audio_bitrate=AAC_BITRATE,
         ar=AAC_RATE, ac=2, movflags="+faststart", map_metadata=-1, map_chapters=-1,
     ))

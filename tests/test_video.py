@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,7 @@ from pipeline.loudness import parse_ebur128_summary
 from pipeline.probe import Probe, Stream, probe
 from pipeline.samples import speak
 from pipeline.video import (
-    audio_only_mp3, captions_to_vtt, check_pdf, is_web_ready, master_mp4, poster, poster_time, video_profile,
-    vtt_from_text,
+    audio_only_mp3, captions_to_vtt, check_pdf, is_web_ready, master_mp4, poster, poster_time, vtt_from_text,
 )
 
 TARGET = Loudness()  # -16 LUFS, -1 dBTP
@@ -127,12 +127,13 @@ SOUND_STREAM = Stream(1, "audio", "aac", sample_rate=48000, channels=2)
     (Stream(0, "video", "h264", "yuv420p", 300, 300, attached_pic=True), None, False),  # cover art only
 ])
 def test_is_web_ready(video, profile, ready):
-    assert is_web_ready(_probe(video, SOUND_STREAM), profile) is ready
+    assert is_web_ready(_probe(replace(video, profile=profile), SOUND_STREAM)) is ready
 
 
 def test_profiles_of_the_clips(clips):
-    assert video_profile(probe(clips["web"])) == "Constrained Baseline"  # x264 ultrafast
-    assert video_profile(probe(clips["yuv444"])) == "High 4:4:4 Predictive"
+    assert probe(clips["web"]).video.profile == "Constrained Baseline"  # x264 ultrafast
+    assert probe(clips["yuv444"]).video.profile == "High 4:4:4 Predictive"
+    assert probe(clips["web"]).audio.profile == "LC"
 
 
 # --- the web MP4 ---------------------------------------------------------------------------------
@@ -187,7 +188,7 @@ def test_encoded_video_has_its_audio_normalised(encoded):
 def test_web_ready_probe_of_real_files(clips):
     for name, ready in [("web", True), ("yuv444", False), ("big_mpeg4", False)]:
         p = probe(clips[name])
-        assert is_web_ready(p, video_profile(p)) is ready, name
+        assert is_web_ready(p) is ready, name
 
 
 def test_audio_file_given_as_video_is_refused(clips, tmp_path):
