@@ -109,9 +109,12 @@ def read_notes(path: Path | None, description: str | None) -> str:
         raise InputError("not UTF-8 text", str(path)) from None
 
 
-def media_key(show: str, date: dt.date, slug: str, sha256: str, suffix: str) -> str:
-    """Content-addressed: a re-encode gets a new name, so caches never serve stale bytes."""
-    return f"{show}/{date.year}/{slug}-{sha256[:8]}{suffix}"
+def media_key(show: str, date: dt.date, slug: str, sha256: str, suffix: str, *, folder: str | None = None) -> str:
+    """Content-addressed: a re-encode gets a new name, so caches never serve stale bytes.
+
+    In ``<show>/<year>/`` (podcasts), or in ``<show>/<folder>/`` (a seminar's media beside its page).
+    """
+    return f"{show}/{folder or date.year}/{slug}-{sha256[:8]}{suffix}"
 
 
 def describe(site: Site, key: str, path: Path, sha256: str | None = None, **extra) -> Media:
@@ -125,11 +128,16 @@ def artwork_media(site: Site, show: Show) -> Media:
     return describe(site, f"{show.id}/artwork-{sha[:8]}{show.artwork.suffix.lower()}", show.artwork, sha)
 
 
-def recipe(source_sha: str, show: Show, tags: Tags) -> str:
-    """Everything that decides the delivered bytes; equal recipes give equal media, so nothing is redone."""
-    cover = sha256_file(tags.cover) if tags.cover else None
-    data = {"v": AUDIO_RECIPE, "src": source_sha, "loudness": show.loudness.__dict__,
-            "tags": {**tags.__dict__, "cover": cover, "chapters": [c.__dict__ for c in tags.chapters]}}
+def recipe(source_sha: str, show: Show, tags: Tags | None, *, version: str = AUDIO_RECIPE, **settings) -> str:
+    """Everything that decides the delivered bytes; equal recipes give equal media, so nothing is redone.
+
+    ``version`` names the process (bump it when the process changes); ``settings`` are further choices that
+    change the bytes (a seminar's poster time). Without them the recipe is what episodes always had.
+    """
+    data: dict = {"v": version, "src": source_sha, "loudness": show.loudness.__dict__, **settings}
+    if tags is not None:
+        cover = sha256_file(tags.cover) if tags.cover else None
+        data["tags"] = {**tags.__dict__, "cover": cover, "chapters": [c.__dict__ for c in tags.chapters]}
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
