@@ -418,6 +418,18 @@ def _item(item, where: str, images: Mapping[str, bytes | None], today: dt.date) 
             bad("podcast-transcript", f"type {mime!r} does not match {url}")
         if el.get("rel") not in (None, "captions"):
             bad("podcast-transcript", f"rel {el.get('rel')!r}; only 'captions' is defined")
+    for el in _podcast(item, "alternateEnclosure"):
+        length = el.get("length")
+        if not el.get("type"):
+            bad("podcast-alternate-enclosure", "<podcast:alternateEnclosure> has no type")
+        if length is not None and not _positive_int(length):
+            bad("podcast-alternate-enclosure", f"length {length!r} is not the file's size in bytes")
+        sources = _podcast(el, "source")
+        if not sources:
+            bad("podcast-alternate-enclosure", "<podcast:alternateEnclosure> has no <podcast:source uri=...>")
+        for source in sources:
+            if not _url(source.get("uri")):
+                bad("podcast-alternate-enclosure", f"source uri {source.get('uri')!r} is not an http(s) URL")
     chapters = _podcast(item, "chapters")
     if len(chapters) > 1:
         bad("podcast-chapters", f"{len(chapters)} <podcast:chapters> elements; there must be at most one")
@@ -436,10 +448,13 @@ class Target:
     """One URL the feed names: the enclosure (with its length), an image, a transcript, a chapters file, the feed."""
 
     where: str
-    kind: str  # enclosure | artwork | episode-image | transcript | chapters | feed
+    kind: str  # enclosure | alternate-enclosure | artwork | episode-image | transcript | chapters | feed
     url: str
     type: str | None = None
     length: int | None = None
+
+
+SIZED = ("enclosure", "alternate-enclosure")  # targets whose length the feed states, to the byte
 
 
 def targets(data: bytes) -> list[Target]:
@@ -474,6 +489,12 @@ def targets(data: bytes) -> list[Target]:
         for el in _podcast(item, "chapters"):
             if _url(el.get("url")):
                 found.append(Target(where, "chapters", el.get("url"), el.get("type")))
+        for el in _podcast(item, "alternateEnclosure"):
+            length = el.get("length", "")
+            for source in _podcast(el, "source"):
+                if _url(source.get("uri")):
+                    found.append(Target(where, "alternate-enclosure", source.get("uri"), el.get("type"),
+                                        int(length) if length.isdigit() else None))
     seen: set[str] = set()
     unique = []
     for t in found:
@@ -512,7 +533,7 @@ def check_store(data: bytes, head: Callable[[str], object | None], base_url: str
         info = head(key)
         if info is None:
             out.append(Violation(t.where, "missing-object", f"{t.kind} {t.url} is not in the store ({key})"))
-        elif t.kind == "enclosure" and t.length is not None and info.size != t.length:
+        elif t.kind in SIZED and t.length is not None and info.size != t.length:
             out.append(Violation(t.where, "enclosure-length", f"the feed says {t.length} bytes, the store holds "
                                                               f"{info.size} bytes for {key}"))
     return out
@@ -589,7 +610,7 @@ def check_target(t: Target, *, timeout: float = 15.0) -> list[Violation]:
     if not _type_matches(t.type, served_type):
         bad("content-type", f"served as {served_type!r}, the feed says {t.type!r}")
     length = head.headers.get("content-length")
-    if t.kind == "enclosure" and t.length is not None:
+    if t.kind in SIZED and t.length is not None:
         if length is None:
             bad("content-length", "HEAD gives no Content-Length")
         elif length.strip() != str(t.length):
@@ -604,7 +625,7 @@ def check_target(t: Target, *, timeout: float = 15.0) -> list[Violation]:
                      "Apple refuses such hosts")
     else:
         total = (ranged.headers.get("content-range") or "").rpartition("/")[2]
-        expected = str(t.length) if t.kind == "enclosure" and t.length is not None else (length or "").strip()
+        expected = str(t.length) if t.kind in SIZED and t.length is not None else (length or "").strip()
         if expected and total != expected:
             bad("range", f"Content-Range gives the size as {total or '(none)'}, not {expected}")
     return out

@@ -18,7 +18,8 @@ from lxml import html as lxml_html
 from . import __version__
 from .config import Show, Site
 from .notes import notes_html, truncate
-from .podcastns import CHAPTERS_TYPE, PODCAST_NS, PSC_NS, TIMED_TRANSCRIPTS, person_role, podcast_guid
+from .podcastns import (ALTERNATE_ENCLOSURES, CHAPTERS_TYPE, PODCAST_NS, PSC_NS, TIMED_TRANSCRIPTS, bitrate,
+                        person_role, podcast_guid)
 from .records import Episode, Media
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -105,8 +106,9 @@ class PodcastNs(BaseExtension):
 
 
 class PodcastNsEntry(BaseEntryExtension):
-    """Podcasting 2.0, item: season, episode, persons, transcripts and the JSON chapters file; and the same
-    chapters inline as Podlove Simple Chapters, the one chapter format podcastparser and feedparser read."""
+    """Podcasting 2.0, item: season, episode, persons, transcripts, the JSON chapters file and alternate
+    enclosures (a seminar's audio-only MP3); and the same chapters inline as Podlove Simple Chapters, the one
+    chapter format podcastparser and feedparser read."""
 
     def __init__(self):
         self.season: int | None = None
@@ -115,6 +117,7 @@ class PodcastNsEntry(BaseEntryExtension):
         self.transcripts: list[tuple[str, str, bool]] = []  # url, type, captions
         self.chapters_url: str | None = None
         self.inline_chapters: list[tuple[float, str]] = []
+        self.alternates: list[tuple[Media, str]] = []  # media, title
 
     def extend_ns(self):
         return {"podcast": PODCAST_NS, "psc": PSC_NS}
@@ -130,6 +133,11 @@ class PodcastNsEntry(BaseEntryExtension):
             _podcast(item, "transcript", url=url, type=mime, rel="captions" if captions else None)
         if self.chapters_url:
             _podcast(item, "chapters", url=self.chapters_url, type=CHAPTERS_TYPE)
+        for media, title in self.alternates:
+            rate = bitrate(media.bytes, media.duration)
+            alternate = _podcast(item, "alternateEnclosure", type=media.type, length=str(media.bytes),
+                                 bitrate=str(rate) if rate else None, title=title)
+            _podcast(alternate, "source", uri=media.url)
         if self.inline_chapters:
             psc = etree.SubElement(item, f"{{{PSC_NS}}}chapters", version="1.2")
             for start, title in self.inline_chapters:
@@ -197,6 +205,13 @@ def itunes_duration(seconds: float | None) -> str:
     return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
 
 
+def item_link(show: Show, site: Site, episode: Episode) -> str:
+    """An item's web page: a seminar's permanent page in the archive, else the show's page."""
+    if "page" in episode.renditions:
+        return episode.renditions["page"].url
+    return site.public_url(f"{show.id}/{episode.slug}/") if show.kind == "seminar" else show.link
+
+
 def build_feed(show: Show, site: Site, episodes: list[Episode], *, artwork: Media,
                today: dt.date | None = None, guid: str | None = None) -> FeedGenerator:
     """The feedgen object for ``show``; extensions add to it before it is serialised.
@@ -251,7 +266,7 @@ def build_feed(show: Show, site: Site, episodes: list[Episode], *, artwork: Medi
             fe.content(html, type="CDATA")
         fe.enclosure(ep.media.url, str(ep.media.bytes), ep.media.type)
         fe.pubDate(pub_datetime(ep))
-        fe.link(href=ep.renditions["page"].url if "page" in ep.renditions else show.link)
+        fe.link(href=item_link(show, site, ep))
         fe.podcast.itunes_duration(itunes_duration(ep.media.duration))
         if ep.season is not None:
             fe.podcast.itunes_season(ep.season)
@@ -268,6 +283,8 @@ def build_feed(show: Show, site: Site, episodes: list[Episode], *, artwork: Medi
         if "chapters" in ep.renditions:
             p2.chapters_url = ep.renditions["chapters"].url
         p2.inline_chapters = [(c.start, c.title) for c in ep.chapters]
+        p2.alternates = [(ep.renditions[role], title) for role, title in ALTERNATE_ENCLOSURES.items()
+                         if role in ep.renditions]
     return fg
 
 

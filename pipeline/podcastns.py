@@ -29,6 +29,10 @@ TRANSCRIPT_TYPES = {".vtt": "text/vtt", ".srt": "application/x-subrip", ".txt": 
 TIMED_TRANSCRIPTS = {"text/vtt", "application/x-subrip"}
 CHAPTERS_TYPE = "application/json+chapters"
 
+# Renditions offered beside the enclosure as <podcast:alternateEnclosure> (docs/tags/alternate-enclosure.md),
+# by role, with the title apps show for them (at most 32 characters): a seminar's audio-only MP3 beside its MP4.
+ALTERNATE_ENCLOSURES = {"audio": "Bare lyd"}
+
 # The Podcast Taxonomy Project's roles (taxonomy.json in the namespace repository), lower case, by group.
 TAXONOMY = {
     "creative direction": ["director", "assistant director", "executive producer", "senior producer", "producer",
@@ -83,6 +87,11 @@ def person_role(role: str | None) -> tuple[str, str]:
     """The role and group to emit: the taxonomy's, or 'guest' in 'cast' for anything else (everyone
     named on an episode appears in it)."""
     return taxonomy_role(role) or ("guest", "cast")
+
+
+def bitrate(size: int, seconds: float | None) -> int | None:
+    """Average bits per second of a file of ``size`` bytes lasting ``seconds`` (alternateEnclosure's ``bitrate``)."""
+    return round(size * 8 / seconds) if seconds else None
 
 
 def transcript_type(suffix: str) -> str | None:
