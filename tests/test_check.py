@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 
 from conftest import run_publish
-from media_fixtures import (NS, Served, artwork, channel, cover_bytes, episode, feed_bytes, media, new_project,
+from media_fixtures import (NS, Served, artwork, cover_bytes, episode, feed_bytes, media, new_project,
                             publish, site_and_show, tones)  # noqa: F401 (tones is a fixture)
 from pipeline.check import APPLE_CATEGORIES, check_feed, check_online, check_published, valid_language
 from pipeline.config import load_show, load_site
