@@ -36,11 +36,46 @@ class DateType(click.ParamType):
 class PersonType(click.ParamType):
     name = "'Name | role'"
 
+    def __init__(self, default_role: str = "guest"):
+        self.default_role = default_role
+
     def convert(self, value, param, ctx):
+        if isinstance(value, Person):
+            return value
         name, _, role = (part.strip() for part in value.partition("|"))
         if not name:
             self.fail(f"{value!r}: expected 'Name | role'", param, ctx)
-        return Person(name=name, role=role or "guest")
+        return Person(name=name, role=role or self.default_role)
+
+
+class TimeRangeType(click.ParamType):
+    """When a seminar ran: ``09:00-10:00`` or ``09.00-10.00``, stored as ``09:00-10:00``."""
+
+    name = "HH:MM-HH:MM"
+
+    def convert(self, value, param, ctx):
+        from .seminar import parse_time_range
+
+        try:
+            return parse_time_range(value)
+        except PipelineError as e:
+            self.fail(e.message, param, ctx)
+
+
+class OffsetType(click.ParamType):
+    """A moment in a recording: ``HH:MM:SS`` (or ``MM:SS``, or seconds) -> seconds."""
+
+    name = "HH:MM:SS"
+
+    def convert(self, value, param, ctx):
+        from .seminar import parse_offset
+
+        if isinstance(value, float):
+            return value
+        try:
+            return parse_offset(value)
+        except PipelineError as e:
+            self.fail(e.message, param, ctx)
 
 
 class EmailType(click.ParamType):
@@ -237,6 +272,110 @@ def episode(ctx, audio, show, title, description, notes_file, date, season, numb
         click.echo(f"  feed:     {result.feed_url}")
         click.echo(f"  guid:     {ep.guid}")
         click.echo(f"  uploaded: {len(result.uploaded)} object(s)" + (" (media unchanged, reused)" if result.reused_media else ""))
+
+
+def _size(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{max(1, round(size / 1e3))} kB"
+
+
+def seminar_json(result) -> dict:
+    ep = result.episode
+    return {**episode_json(ep), "time": ep.time, "place": ep.place,
+            "speakers": [{"name": p.name, "role": p.role} for p in ep.persons],
+            "page_url": result.page_url, "archive_url": result.archive_url, "feed_url": result.feed_url,
+            "record": str(result.record) if result.record else None, "uploaded": result.uploaded,
+            "reused": result.reused, "reused_media": result.reused_media, "copied_video": result.copied_video,
+            "dry_run": result.dry_run, "warnings": result.warnings}
+
+
+@cli.command()
+@click.argument("video", type=click.Path(path_type=Path))
+@click.option("--show", default="seminarer", show_default=True,
+              help="The seminar series (a feeds/<show>.toml with kind = \"seminar\").")
+@click.option("--title", required=True, help="Title of the seminar (at most 255 characters); its address comes from it.")
+@click.option("--date", type=DateType(), required=True, help="The day the seminar was held.")
+@click.option("--time", "time_range", type=TimeRangeType(), required=True,
+              help="When it was held: HH:MM-HH:MM (or HH.MM-HH.MM).")
+@click.option("--place", help="Where it was held (default: default_place of the series).")
+@click.option("--speaker", "speakers", type=PersonType(default_role="speaker"), multiple=True,
+              help="A speaker: 'Name | role', the role as the page shows it. Repeatable.")
+@click.option("--description", help="About the seminar, as text (Markdown). Or use --notes.")
+@click.option("--notes", "notes_file", type=click.Path(path_type=Path), help="About the seminar, from a Markdown file.")
+@click.option("--slides", type=click.Path(path_type=Path), multiple=True,
+              help="Slides as PDF, offered for download beside the video. Repeatable.")
+@click.option("--captions", type=click.Path(path_type=Path),
+              help="Captions: WebVTT (.vtt) or SubRip (.srt, converted to WebVTT). Required by law for public bodies.")
+@click.option("--poster-at", type=OffsetType(), help="Where to take the poster frame (default: 10 %% in, at most 1 minute).")
+@click.option("--dry-run", is_flag=True, help="Check and measure, but encode, upload and write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def seminar(ctx, video, show, title, date, time_range, place, speakers, description, notes_file, slides, captions,
+            poster_at, dry_run, as_json):
+    """Publish VIDEO as a seminar recording: web MP4, poster, audio-only MP3, captions and slides beside a
+    permanent page in the archive, and an item in the video podcast feed."""
+    from .seminar import SeminarRequest, publish_seminar
+
+    if description and notes_file:
+        raise click.UsageError("give --description or --notes, not both")
+    reporter = RichReporter(quiet=as_json)
+    req = SeminarRequest(source=video, title=title, date=date, time=time_range, show=show, place=place,
+                         speakers=tuple(speakers), description=description, notes_file=notes_file,
+                         slides=tuple(slides), captions=captions, poster_at=poster_at)
+    try:
+        result = publish_seminar(_site(ctx), req, dry_run=dry_run, reporter=reporter)
+    finally:
+        reporter.done()
+    for w in result.warnings:
+        reporter.warn(w)
+    if as_json:
+        _emit(seminar_json(result))
+        return
+    ep = result.episode
+    from .archive import format_when
+
+    click.echo(f"{'Would publish' if dry_run else 'Published'} «{ep.title}» ({ep.show}, {format_when(ep)})")
+    click.echo(f"  loudness: {_loudness_line(ep)}")
+    if dry_run:
+        return
+    how = "video copied, audio normalised" if result.copied_video else "video encoded, audio normalised"
+    click.echo(f"  video:    {ep.media.url}  ({_size(ep.media.bytes)}, {ep.media.duration:.0f} s, {how})")
+    shown = [("audio", "audio"), ("poster", "poster"), ("captions", "captions"),
+             *((role, "slides") for role in ep.renditions if role.startswith("slides-")), ("loudness", "picture")]
+    for role, name in shown:
+        m = ep.renditions.get(role)
+        where = (_object_path(ctx, m) if role == "loudness" else m.url) if m else "none"
+        click.echo(f"  {name + ':':<9} {where}" + (f"  ({_size(m.bytes)})" if m else ""))
+    click.echo(f"  page:     {result.page_url}")
+    click.echo(f"  archive:  {result.archive_url}")
+    click.echo(f"  feed:     {result.feed_url}")
+    click.echo(f"  record:   {result.record.relative_to(ctx.obj['root']) if result.record else '-'}")
+    click.echo(f"  guid:     {ep.guid}")
+    reused = f" (reused from the store: {', '.join(result.reused)})" if result.reused else ""
+    click.echo(f"  uploaded: {len(result.uploaded)} object(s){reused}")
+
+
+@cli.command()
+@click.option("--show", "shows", multiple=True, help="Only this seminar series (repeatable). Default: every one.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def archive(ctx, shows, as_json):
+    """Rebuild the seminar archive pages and the video podcast feed from episodes/ and the store; edits to records take effect here."""
+    from .seminar import publish_archive
+
+    site = _site(ctx)
+    out = []
+    for show_id in shows or [s for s in show_ids(site) if load_show(site, s).kind == "seminar"]:
+        feed_result, pages = publish_archive(site, show_id)
+        out.append({"show": show_id, "archive_url": pages.url, "feed_url": feed_result.url,
+                    "seminars": len(pages.seminars), "pages": pages.pages,
+                    "uploaded": feed_result.uploaded + pages.uploaded, "warnings": feed_result.warnings})
+        if not as_json:
+            for w in feed_result.warnings:
+                click.echo(f"warning: {w}", err=True)
+            changed = len(feed_result.uploaded) + len(pages.uploaded)
+            click.echo(f"{show_id}: {len(pages.seminars)} seminar(s), {changed} object(s) updated: {pages.url}")
+    if as_json:
+        _emit(out)
 
 
 @cli.command()

@@ -18,8 +18,8 @@ from lxml import html as lxml_html
 from . import __version__
 from .config import Show, Site
 from .notes import notes_html, truncate
-from .podcastns import (ALTERNATE_ENCLOSURES, CHAPTERS_TYPE, PODCAST_NS, PSC_NS, TIMED_TRANSCRIPTS, bitrate,
-                        person_role, podcast_guid)
+from .podcastns import (ALTERNATE_ENCLOSURES, CHAPTERS_TYPE, PODCAST_NS, PSC_NS, TIMED_TRANSCRIPTS, person_role,
+                        podcast_guid)
 from .records import Episode, Media
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -134,9 +134,8 @@ class PodcastNsEntry(BaseEntryExtension):
         if self.chapters_url:
             _podcast(item, "chapters", url=self.chapters_url, type=CHAPTERS_TYPE)
         for media, title in self.alternates:
-            rate = bitrate(media.bytes, media.duration)
-            alternate = _podcast(item, "alternateEnclosure", type=media.type, length=str(media.bytes),
-                                 bitrate=str(rate) if rate else None, title=title)
+            # No bitrate: the file's size over its duration would count the ID3 cover art as audio.
+            alternate = _podcast(item, "alternateEnclosure", type=media.type, length=str(media.bytes), title=title)
             _podcast(alternate, "source", uri=media.url)
         if self.inline_chapters:
             psc = etree.SubElement(item, f"{{{PSC_NS}}}chapters", version="1.2")

@@ -26,6 +26,29 @@ def notes_html(notes: str, heading_offset: int = 0) -> str:
     return re.sub(r"<img\b(?![^>]*\balt=)([^>]*)>", r'<img\1 alt="">', clean)
 
 
+_INLINE_SPECIAL = re.compile(r"([\\`*_{}\[\]])")
+_LINE_START = re.compile(r"^(?:([#+-])|(\d+)([.)])|([=|:~]))")
+
+
+def _line_start(m: re.Match) -> str:
+    if m[1]:
+        return "\\" + m[1]  # '# ', '- ', '+ ': a heading or a list item
+    if m[2]:
+        return f"{m[2]}\\{m[3]}"  # '1. ', '2) ': a numbered list
+    return f"&#{ord(m[4])};"  # '===' (a heading's underline), '|' (a table), ':' (a definition), '~~~' (code)
+
+
+def text_as_markdown(text: str) -> str:
+    """Plain text as Markdown that renders as that very text (``<script>``, ``&`` and ``*`` included):
+    HTML's ``& < >`` as entities, Markdown's inline punctuation backslash-escaped, a line's leading marker
+    neutralised, indentation dropped (it would make a code block). Blank lines still separate paragraphs."""
+    lines = []
+    for line in (text or "").strip().splitlines():
+        line = _INLINE_SPECIAL.sub(r"\\\1", html.escape(line.strip(), quote=False))
+        lines.append(_LINE_START.sub(_line_start, line))
+    return "\n".join(lines)
+
+
 def truncate(text: str, limit: int) -> str:
     """Collapse white space and cut at a word boundary with an ellipsis when longer than ``limit`` characters."""
     text = " ".join(text.split())

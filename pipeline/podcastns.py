@@ -89,10 +89,5 @@ def person_role(role: str | None) -> tuple[str, str]:
     return taxonomy_role(role) or ("guest", "cast")
 
 
-def bitrate(size: int, seconds: float | None) -> int | None:
-    """Average bits per second of a file of ``size`` bytes lasting ``seconds`` (alternateEnclosure's ``bitrate``)."""
-    return round(size * 8 / seconds) if seconds else None
-
-
 def transcript_type(suffix: str) -> str | None:
     return TRANSCRIPT_TYPES.get(suffix.lower())
