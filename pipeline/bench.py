@@ -252,6 +252,7 @@ class Results:
         self.skipped: list[str] = []  # lines such as "video: not measured (...)"
         self.machine = machine_info()
         self.started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        self.merged_from: str | None = None
 
     def add(self, row: Row) -> Row:
         self.rows[row.id] = row
@@ -267,13 +268,31 @@ class Results:
     def to_json(self) -> dict:
         return {
             "mode": self.mode, "started": self.started, "machine": self.machine, "sizes": asdict(self.sizes),
-            "skipped": self.skipped,
+            "skipped": self.skipped, "merged_from": self.merged_from,
             "rows": [{"id": r.id, "label": r.label, "role": r.role, **r.stats(),
                       "ours_over_peer": self.ratio(r, r.peer), "ours_over_floor": self.ratio(r, r.floor),
+                      "peer": r.peer, "floor": r.floor, "wall_override": r.wall_override,
                       "figures": r.figures, "note": r.note, "errors": r.errors, "data": r.data,
                       "samples": [asdict(s) for s in r.samples]} for r in self.rows.values()],
             "goals": [asdict(g) for g in goals(self)],
         }
+
+
+def merge_previous(res: Results, path: Path, only: set[str]) -> None:
+    """Take the rows of sections not measured in this run from an earlier results file of the same mode."""
+    old = json.loads(path.read_text())
+    if old.get("mode") != res.mode:
+        raise SystemExit(f"bench: {path} holds a {old.get('mode')} run; cannot merge it into a {res.mode} run")
+    section = {"audio.publish-2h": "memory"}
+    for r in old["rows"]:
+        if section.get(r["id"], r["id"].split(".")[0]) in only:
+            continue
+        row = Row(r["id"], r["label"], r["role"], peer=r.get("peer"), floor=r.get("floor"), figures=r["figures"],
+                  data=r["data"], note=r["note"], wall_override=r.get("wall_override"),
+                  samples=[Sample(**s) for s in r["samples"]])
+        res.rows[row.id] = row
+    res.skipped = [line for line in old.get("skipped", []) if line.split(":")[0].split()[0] not in only] + res.skipped
+    res.merged_from = f"{path} (started {old.get('started')})"
 
 
 # --- the machine ------------------------------------------------------------------------------------
@@ -474,7 +493,7 @@ def bench_audio(res: Results, cache: Path, work: Path, say) -> None:
 def bench_long_audio(res: Results, cache: Path, work: Path, say) -> None:
     sz = res.sizes
     if not sz.long_audio_s:
-        res.skipped.append("audio 2-hour memory: not measured (full mode only)")
+        res.skipped.append("memory: the 2-hour publish is not measured (full mode only)")
         return
     wav = speech_wav(cache, sz.long_audio_s)
     say(f"audio: publish episode on {wav.name} (memory of the process tree), 1 run")
@@ -512,6 +531,8 @@ def seminar_cmd(proj: Path, video: Path, title: str) -> list[str]:
     cmd = [str(VENV_BIN / "publish"), "--root", str(proj), "seminar", str(video), "--title", title]
     if "--date" in help_text:
         cmd += ["--date", "2024-01-15"]
+    if "--time" in help_text:
+        cmd += ["--time", "09:00-10:00"]
     if "--json" in help_text:
         cmd.append("--json")
     return cmd
@@ -921,7 +942,8 @@ def report(res: Results) -> str:
     parts = [
         f"machine: nproc {m['nproc']}, CPU {m['cpu']}, memory {m['memory']}, Linux {m['kernel']}",
         f"tools:   {m['ffmpeg']}; {m['ffmpeg-normalize']}; Python {m['python']}; measured with {m['time']}",
-        f"mode:    {res.mode} ({res.sizes.runs} run(s) per command, alternating), started {res.started}",
+        f"mode:    {res.mode} ({res.sizes.runs} run(s) per command, alternating), started {res.started}"
+        + (f"; rows of other sections from {res.merged_from}" if res.merged_from else ""),
         "",
         table(res),
         "",
@@ -948,6 +970,24 @@ def load_line(res: Results) -> str:
                if busy else ""))
 
 
+def prepare_inputs(res: Results, cache: Path, only: set[str], say) -> None:
+    """Make every input first, so waiting for an idle machine and the measurements come after it."""
+    sz = res.sizes
+    t0 = time.perf_counter()
+    if only & {"audio", "storage", "video"}:
+        speech_wav(cache, sz.audio_s)
+    if "storage" in only:
+        speech_wav(cache, 20)
+        if s3_available() is None:
+            upload_file(cache, sz.upload_mb)
+    if "video" in only and seminar_available() is None:
+        compliant_video(cache, sz.video_s)
+        noncompliant_video(cache, sz.transcode_s)
+    if "memory" in only and sz.long_audio_s:
+        speech_wav(cache, sz.long_audio_s)
+    say(f"inputs ready in {cache / 'inputs'} ({time.perf_counter() - t0:.0f} s)")
+
+
 def wait_idle(limit_s: float, say, threshold: float = 0.5) -> None:
     """Wait (at most ``limit_s``) until the 1-minute load average drops below ``threshold``."""
     deadline = time.monotonic() + limit_s
@@ -972,6 +1012,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", action="append", choices=SECTIONS, help="measure only this section (repeatable)")
     ap.add_argument("--cache", type=Path, default=ROOT / ".bench", help="inputs and work folder (default .bench/)")
     ap.add_argument("--json", type=Path, help="results file (default CACHE/results.json)")
+    ap.add_argument("--merge", type=Path, metavar="JSON",
+                    help="with --only: take the other sections' rows from this earlier results file")
     ap.add_argument("--wait-idle", type=float, default=0, metavar="S",
                     help="first wait up to S seconds for the 1-minute load average to drop below 0.5")
     args = ap.parse_args(argv)
@@ -988,6 +1030,9 @@ def main(argv: list[str] | None = None) -> int:
     m = res.machine
     say(f"machine: nproc {m['nproc']}, CPU {m['cpu']}, load {os.getloadavg()[0]:.1f}")
     only = set(args.only or SECTIONS)
+    if args.merge:
+        merge_previous(res, args.merge, only)
+    prepare_inputs(res, cache, only, say)
     if args.wait_idle:
         wait_idle(args.wait_idle, say)
     try:
