@@ -63,6 +63,11 @@ def retract_episode(site: Site, ref: str, *, show_id: str | None = None, storage
     _put_if_changed(storage, manifest_key(show.id, retracted.guid), retracted.manifest_bytes())
     write_record(site.episodes_dir, retracted)
     feed = regenerate_feed(site, show, storage, prefer_local={retracted.guid}, today=today)
+    if show.kind == "seminar":  # its page stays at its address, saying it was retracted; the index drops it
+        from .seminar import regenerate_archive
+
+        pages = regenerate_archive(site, show, storage, prefer_local={retracted.guid})
+        feed.uploaded += [key for key in pages.uploaded if key not in feed.uploaded]
     return RetractResult(episode=retracted, already=already, feed=feed)
 
 

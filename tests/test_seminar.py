@@ -480,3 +480,17 @@ def test_poster_offsets():
     for bad in ("1:2:3:4", "abc", "00:61:00", "-5"):
         with pytest.raises(InputError):
             parse_offset(bad)
+
+
+def test_retracting_a_seminar_updates_its_page_and_the_archive(copy_of):
+    project, m, runs = copy_of
+    proc = run_publish(project, "retract", SLUG, "--show", SHOW, "--json")
+    assert proc.returncode == 0, proc.stderr
+    uploaded = json.loads(proc.stdout)["uploaded"]
+    assert {f"{SHOW}/feed.xml", f"{SHOW}/index.html", f"{SHOW}/{SLUG}/index.html"} <= set(uploaded)
+    assert runs["first"]["guid"] not in feed_items(project)
+    assert page_of(project, "").xpath("//ul[@class='cards']//h3/a/@href") == [f"{HOSTILE_SLUG}/"]
+    page = page_of(project, SLUG)
+    assert not page.xpath("//video") and "trukket tilbake" in page.text_content()
+    again = run_publish(project, *seminar_args(m))  # its address and GUID stay reserved
+    assert again.returncode != 0 and "retracted" in again.stderr
