@@ -8,17 +8,25 @@ from __future__ import annotations
 import html
 import re
 
-import markdown
+import cmarkgfm
 import nh3
+from cmarkgfm.cmark import Options
 
 NOTE_TAGS = nh3.ALLOWED_TAGS - {"header", "footer", "nav", "article", "aside", "hgroup", "map", "area", "center"}
+
+
+def markdown_to_html(text: str) -> str:
+    """GitHub-flavoured Markdown (tables, strikethrough, autolinks) through cmark, GitHub's C parser:
+    about 40x faster than Python-Markdown, which dominated the time of a feed with thousands of episodes.
+    Raw HTML is let through here and sanitised by nh3 by every caller that outputs HTML."""
+    return cmarkgfm.github_flavored_markdown_to_html(text or "", options=Options.CMARK_OPT_UNSAFE)
 
 
 def notes_html(notes: str, heading_offset: int = 0) -> str:
     """Markdown -> sanitised HTML. Headings move down by ``heading_offset`` (a ``#`` in the notes becomes
     an h3 under a page's h2), so a page's heading order holds whatever the notes use. The regexes
     work on nh3's output, which is normalised (quoted attributes, no comments)."""
-    raw = markdown.markdown(notes or "", extensions=["extra", "sane_lists"], output_format="html")
+    raw = markdown_to_html(notes)
     clean = nh3.clean(raw, tags=NOTE_TAGS)
     if heading_offset:
         clean = re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m[1]}h{min(6, int(m[2]) + heading_offset)}", clean)
@@ -49,6 +57,16 @@ def text_as_markdown(text: str) -> str:
     return "\n".join(lines)
 
 
+_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def paragraphs_text(clean_html: str) -> str:
+    """The paragraphs of sanitised HTML (``notes_html``) as plain text, separated by blank lines."""
+    texts = (" ".join(html.unescape(_TAG.sub("", p)).split()) for p in _PARAGRAPH.findall(clean_html))
+    return "\n\n".join(t for t in texts if t)
+
+
 def truncate(text: str, limit: int) -> str:
     """Collapse white space and cut at a word boundary with an ellipsis when longer than ``limit`` characters."""
     text = " ".join(text.split())
@@ -59,16 +77,7 @@ def truncate(text: str, limit: int) -> str:
 
 def first_paragraph(notes: str) -> str:
     """The plain text of the notes' first paragraph (all markup dropped)."""
-    plain = nh3.clean(markdown.markdown(notes or ""), tags={"p"})
-    paragraphs = re.findall(r"<p>(.*?)</p>", plain, re.S)
-    return html.unescape(paragraphs[0]) if paragraphs else ""
-
-
-def plain_text(notes: str) -> str:
-    """All the notes as plain text, paragraphs separated by blank lines."""
-    plain = nh3.clean(markdown.markdown(notes or ""), tags={"p"})
-    paragraphs = [html.unescape(" ".join(p.split())) for p in re.findall(r"<p>(.*?)</p>", plain, re.S)]
-    return "\n\n".join(p for p in paragraphs if p)
+    return paragraphs_text(notes_html(notes)).split("\n\n", 1)[0]
 
 
 def summary(description: str | None, notes: str, limit: int = 200) -> str:
