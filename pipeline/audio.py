@@ -132,13 +132,29 @@ def normalise(p: Probe, target: Loudness, encode: Encode, *, mono: bool = False,
     level = levelling_filter(target)
     say = say or (lambda _msg: None)
     say("measuring")
-    with ThreadPoolExecutor(2) as pool:
-        before_f = pool.submit(measure, p.path, [], peak=True, mono=mono)
-        levelled_f = pool.submit(measure, p.path, [level] if level else [], peak=False, mono=mono, progress=progress)
-        before, levelled = before_f.result(), levelled_f.result()
-    if before.integrated < SILENCE_LUFS or levelled.integrated < SILENCE_LUFS:
+    # Only the levelled measurement decides the gain. The source's own loudness and true peak (for the
+    # record) cost more (true peak oversamples 4x) and run on the other core, finishing during the encode,
+    # which otherwise leaves that core partly idle.
+    pool = ThreadPoolExecutor(1)
+    before_f = pool.submit(measure, p.path, [], peak=True, mono=mono)
+    try:
+        levelled = measure(p.path, [level] if level else [], peak=False, mono=mono, progress=progress)
+        if levelled.integrated < SILENCE_LUFS:
+            raise InputError(f"silent or nearly so ({levelled.integrated:.1f} LUFS, below {SILENCE_LUFS:.0f} LUFS)",
+                             str(p.path))
+        done = _encode_to_target(p, target, encode, levelled, allowance, say)
+        before = before_f.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    if before.integrated < SILENCE_LUFS:
+        # Levelling lifts hiss by up to 40 dB; the source itself decides whether there is a programme.
         raise InputError(f"silent or nearly so ({before.integrated:.1f} LUFS, below {SILENCE_LUFS:.0f} LUFS)", str(p.path))
+    return Normalised(before=before, after=done[0], gain_db=done[1], encodes=done[2])
 
+
+def _encode_to_target(p: Probe, target: Loudness, encode: Encode, levelled: LoudnessStats, allowance: float,
+                      say: Callable[[str], None]) -> tuple[LoudnessStats, float, int]:
+    """Encode with the gain the levelled measurement implies; correct it while the delivered file misses."""
     gain = gain_db(levelled.integrated, target, allowance)
     ceiling = target.true_peak - LIMITER_MARGIN_DB
     after = None
@@ -158,7 +174,7 @@ def normalise(p: Probe, target: Loudness, encode: Encode, *, mono: bool = False,
         raise PipelineError(
             f"could not reach the loudness target: delivered {after.integrated:.1f} LUFS / {after.true_peak:.1f} dBTP "
             f"for a target of {target.integrated:.1f} LUFS / {target.true_peak:.1f} dBTP", str(p.path))
-    return Normalised(before=before, after=after, gain_db=gain, encodes=attempt)
+    return after, gain, attempt
 
 
 def master_mp3(p: Probe, target: Loudness, out: Path, *, progress: Progress | None = None,

@@ -1,0 +1,119 @@
+"""Pure parsers of tool output and file headers, tested on captured text and made-up bytes (no ffmpeg run)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from pipeline.audio import parse_progress_time
+from pipeline.chapters import parse_chapters
+from pipeline.errors import InputError
+from pipeline.loudness import gain_db, limiter_chain, parse_ebur128_summary
+from pipeline.config import Loudness
+from pipeline.probe import wav_missing_bytes
+from pipeline.tagging import id3v2_size
+
+# Captured from ffmpeg 5.1 (Debian): `-af ebur128=peak=true` on a 5-minute two-speaker recording.
+EBUR128_SUMMARY = """\
+[Parsed_ebur128_0 @ 0x55d0ba5b5cc0] Summary:
+
+  Integrated loudness:
+    I:         -22.1 LUFS
+    Threshold: -34.3 LUFS
+
+  Loudness range:
+    LRA:        19.3 LU
+    Threshold: -44.7 LUFS
+    LRA low:   -40.9 LUFS
+    LRA high:  -21.5 LUFS
+
+  True peak:
+    Peak:       -3.0 dBFS
+"""
+
+# Two ebur128 instances in one graph print two summaries, each named by its instance.
+TWO_SUMMARIES = """\
+[Parsed_ebur128_3 @ 0x562282a40800] Summary:
+
+  Integrated loudness:
+    I:         -19.0 LUFS
+    Threshold: -31.2 LUFS
+
+  Loudness range:
+    LRA:        19.5 LU
+    Threshold: -41.5 LUFS
+    LRA low:   -37.8 LUFS
+    LRA high:  -18.3 LUFS
+[Parsed_ebur128_1 @ 0x562282a3f400] Summary:
+
+  Integrated loudness:
+    I:         -70.0 LUFS
+    Threshold:   0.0 LUFS
+
+  Loudness range:
+    LRA:         0.0 LU
+    Threshold:   0.0 LUFS
+    LRA low:     0.0 LUFS
+    LRA high:    0.0 LUFS
+
+  True peak:
+    Peak:       -inf dBFS
+"""
+
+
+def test_ebur128_summary_parsed():
+    stats = parse_ebur128_summary("size=N/A time=00:05:00.00 bitrate=N/A speed= 400x\n" + EBUR128_SUMMARY)
+    assert (stats.integrated, stats.true_peak, stats.lra) == (-22.1, -3.0, 19.3)
+
+
+def test_ebur128_summary_by_instance_and_silence():
+    assert parse_ebur128_summary(TWO_SUMMARIES, "Parsed_ebur128_3").integrated == -19.0
+    silent = parse_ebur128_summary(TWO_SUMMARIES, "Parsed_ebur128_1")
+    assert silent.integrated == -70.0 and math.isinf(silent.true_peak)
+
+
+def test_ebur128_summary_missing_is_an_error():
+    with pytest.raises(ValueError):
+        parse_ebur128_summary("Error opening input file")
+
+
+def test_gain_and_limiter():
+    assert gain_db(-22.0, Loudness(integrated=-16.0), encoder_offset=1.0) == 7.0
+    up, limit, down = limiter_chain(-2.0, 44100)
+    assert up[1]["out_sample_rate"] == 176400 and down[1]["out_sample_rate"] == 44100
+    assert limit[1]["limit"] == pytest.approx(10 ** (-2 / 20), abs=1e-5)
+
+
+def test_progress_time():
+    assert parse_progress_time("size=  1024kB time=01:02:03.50 bitrate= 128.0kbits/s speed=30x") == 3723.5
+    assert parse_progress_time("Stream mapping:") is None
+
+
+def _wav_header(data_size: int) -> bytes:
+    fmt = b"fmt " + (16).to_bytes(4, "little") + bytes(16)
+    return b"RIFF" + min(36 + data_size, 0xFFFFFFFF).to_bytes(4, "little") + b"WAVE" + fmt + b"data" + data_size.to_bytes(4, "little")
+
+
+def test_wav_truncation_from_header():
+    header = _wav_header(1000)
+    assert wav_missing_bytes(header, len(header) + 1000) == 0
+    assert wav_missing_bytes(header, len(header) + 400) == 600
+    assert wav_missing_bytes(_wav_header(0xFFFFFFFF), 100) == 0  # a streaming writer left the size open
+    assert wav_missing_bytes(b"ID3\x03\x00" + bytes(100), 105) == 0  # not a WAV
+
+
+def test_id3v2_size():
+    assert id3v2_size(b"ID3\x03\x00\x00\x00\x00\x02\x01") == 10 + 257
+    assert id3v2_size(b"\xff\xfb\x90\x00" + bytes(6)) == 0
+
+
+def test_chapters_parse_and_refuse():
+    chapters = parse_chapters("# kommentar\n00:00:00 Velkommen\n1:30 Samarbeid på tvers\n01:00:00.5 Slutt\n", "k.txt")
+    assert [(c.start, c.title) for c in chapters] == [(0, "Velkommen"), (90, "Samarbeid på tvers"), (3600.5, "Slutt")]
+    with pytest.raises(InputError, match="not after"):
+        parse_chapters("00:01:00 B\n00:00:30 A\n", "k.txt")
+    with pytest.raises(InputError, match="past the end"):
+        parse_chapters("00:00:00 A\n00:10:00 B\n", "k.txt", duration=60)
+    with pytest.raises(InputError, match="line 1"):
+        parse_chapters("Velkommen 00:00\n", "k.txt")
