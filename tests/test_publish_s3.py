@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import subprocess
+import time
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -20,6 +21,7 @@ import requests
 
 from conftest import sha256, snapshot
 from pipeline.config import load_site
+from pipeline.errors import StorageError
 from pipeline.publish import EpisodeRequest, publish_episode
 from pipeline.storage import SHORT, seaweed
 from pipeline.storage.s3 import S3Storage
@@ -214,7 +216,17 @@ def test_store_stopped_in_the_middle_of_a_publish_loses_nothing(clips, tmp_path)
         server = seaweed.start(data, access_key=server.access_key, secret_key=server.secret_key,
                                ports=server.ports, die_with_parent=True)
         assert {i.key: i.etag for i in store.list()} == objects
-        assert store.get(FEED_KEY)[0] == feed
+        # A restarted SeaweedFS lists at once but may answer reads with 500 until its volume is loaded again.
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                got = store.get(FEED_KEY)
+                break
+            except StorageError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        assert got[0] == feed
         assert requests.get(f"{server.endpoint}/{bucket}/{FEED_KEY}", timeout=10).content == feed
 
         again = run(publish_cmd(project, clips["b"], TITLE_B, "--json"), env)
