@@ -278,6 +278,15 @@ class Results:
         }
 
 
+# ours -> (peer, floor): the rows each of our rows is divided by
+PAIRS = {
+    "audio.publish": ("audio.normalize", "audio.floor"),
+    "audio.media": ("audio.normalize", "audio.floor"),
+    "video.seminar": (None, "video.remux"),
+    "storage.put_file": ("storage.upload_file", None),
+}
+
+
 def merge_previous(res: Results, path: Path, only: set[str]) -> None:
     """Take the rows of sections not measured in this run from an earlier results file of the same mode."""
     old = json.loads(path.read_text())
@@ -287,8 +296,15 @@ def merge_previous(res: Results, path: Path, only: set[str]) -> None:
     for r in old["rows"]:
         if section.get(r["id"], r["id"].split(".")[0]) in only:
             continue
-        row = Row(r["id"], r["label"], r["role"], peer=r.get("peer"), floor=r.get("floor"), figures=r["figures"],
-                  data=r["data"], note=r["note"], wall_override=r.get("wall_override"),
+        # Files written before these fields were saved: the pairs and in-process walls are known by id.
+        peer, floor = PAIRS.get(r["id"], (None, None))
+        wall_override = r.get("wall_override")
+        if wall_override is None and r["id"].startswith("feed."):
+            wall_override = [c["render_s"] for c in r["data"].get("child", [])]
+        if wall_override is None and r["id"] in ("storage.put_file", "storage.upload_file"):
+            wall_override = r["data"].get("upload_s", [])
+        row = Row(r["id"], r["label"], r["role"], peer=r.get("peer") or peer, floor=r.get("floor") or floor,
+                  figures=r["figures"], data=r["data"], note=r["note"], wall_override=wall_override,
                   samples=[Sample(**s) for s in r["samples"]])
         res.rows[row.id] = row
     res.skipped = [line for line in old.get("skipped", []) if line.split(":")[0].split()[0] not in only] + res.skipped
@@ -330,7 +346,19 @@ def machine_info() -> dict:
         "ffmpeg": _first_line(["ffmpeg", "-hide_banner", "-version"]).split(" Copyright")[0],
         "ffmpeg-normalize": _first_line([str(normalize), "--version"]) if normalize.exists() else "not installed",
         "time": TIME if Path(TIME).is_file() else "os.wait4 (no /usr/bin/time)",
+        "tree": tree_state(),
     }
+
+
+def tree_state() -> str:
+    """The commit measured, and how many tracked files differed from it (others edit the tree meanwhile)."""
+    head = _first_line(["git", "-C", str(ROOT), "log", "-1", "--format=%h %ad", "--date=format:%Y-%m-%d %H:%M"])
+    try:
+        dirty = subprocess.run(["git", "-C", str(ROOT), "diff", "--name-only", "HEAD"], capture_output=True,
+                               text=True, timeout=30).stdout.split()
+    except (OSError, subprocess.TimeoutExpired):
+        dirty = []
+    return f"{head}" + (f" + {len(dirty)} modified file(s): {', '.join(dirty[:6])}" if dirty else "")
 
 
 # --- inputs (cached) ------------------------------------------------------------------------------
@@ -457,9 +485,9 @@ def bench_audio(res: Results, cache: Path, work: Path, say) -> None:
     say(f"audio: {wav.name} ({sz.audio_s / 60:.1f} min), {sz.runs} run(s) each, alternating")
     rows = {
         "publish": res.add(Row("audio.publish", "audio: publish episode (CLI, local store)", "ours",
-                               peer="audio.normalize", floor="audio.floor")),
+                               *PAIRS["audio.publish"])),
         "media": res.add(Row("audio.media", "audio: media path only (probe+master_mp3+tag)", "ours",
-                             peer="audio.normalize", floor="audio.floor")),
+                             *PAIRS["audio.media"])),
         "normalize": res.add(Row("audio.normalize", "audio: ffmpeg-normalize (ebu -16/-1, MP3 128k)", "peer")),
         "floor": res.add(Row("audio.floor", "audio: bare ffmpeg MP3 128k (floor)", "floor")),
     }
@@ -502,7 +530,8 @@ def bench_long_audio(res: Results, cache: Path, work: Path, say) -> None:
     s, stdout = timed(publish_cmd(proj, wav, "Benchmark long"), cwd=proj)
     row.samples.append(s)
     row.data["by_name_mb"] = {k: round(v * 1024 / MB, 1) for k, v in s.by_name_kb.items()}
-    names = ", ".join(f"{k} {v:.0f}" for k, v in sorted(row.data["by_name_mb"].items(), key=lambda kv: -kv[1]))
+    names = ", ".join(f"{k} {v:.0f}" for k, v in sorted(row.data["by_name_mb"].items(), key=lambda kv: -kv[1])
+                      if v >= 1)
     row.figures = (f"tree peak RSS {s.rss_tree_kb * 1024 / MB:.0f} MB ({names} MB), "
                    f"PSS {s.pss_tree_kb * 1024 / MB:.0f} MB")
     if s.ok:
@@ -547,7 +576,7 @@ def bench_video(res: Results, cache: Path, work: Path, say) -> None:
     sz = res.sizes
     mp4 = compliant_video(cache, sz.video_s)
     say(f"video: {mp4.name}, {sz.runs} run(s) each, alternating")
-    ours = res.add(Row("video.seminar", "video: publish seminar, H.264/AAC 720p (CLI)", "ours", floor="video.remux"))
+    ours = res.add(Row("video.seminar", "video: publish seminar, H.264/AAC 720p (CLI)", "ours", *PAIRS["video.seminar"]))
     remux = res.add(Row("video.remux", "video: bare ffmpeg remux, copy video + AAC (floor)", "floor"))
     for run in range(sz.runs):
         proj = new_project(work, "seminar")
@@ -734,7 +763,7 @@ def bench_storage(res: Results, cache: Path, work: Path, say) -> None:
         store("bench-upload").ensure_bucket()
         say(f"storage: SeaweedFS {server.endpoint}; {sz.upload_mb} MB upload, {sz.runs} run(s) each, alternating")
         ours = res.add(Row("storage.put_file", f"storage: S3Storage.put_file {sz.upload_mb} MB (multipart)", "ours",
-                           peer="storage.upload_file", note="wall: the upload call in process"))
+                           *PAIRS["storage.put_file"], note="wall: the upload call in process"))
         peer = res.add(Row("storage.upload_file", f"storage: boto3 upload_file {sz.upload_mb} MB (default config)",
                            "peer", note="wall: the upload call in process"))
         for run in range(sz.runs):
@@ -942,6 +971,7 @@ def report(res: Results) -> str:
     parts = [
         f"machine: nproc {m['nproc']}, CPU {m['cpu']}, memory {m['memory']}, Linux {m['kernel']}",
         f"tools:   {m['ffmpeg']}; {m['ffmpeg-normalize']}; Python {m['python']}; measured with {m['time']}",
+        f"tree:    {m.get('tree', '?')}",
         f"mode:    {res.mode} ({res.sizes.runs} run(s) per command, alternating), started {res.started}"
         + (f"; rows of other sections from {res.merged_from}" if res.merged_from else ""),
         "",
@@ -1012,11 +1042,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", action="append", choices=SECTIONS, help="measure only this section (repeatable)")
     ap.add_argument("--cache", type=Path, default=ROOT / ".bench", help="inputs and work folder (default .bench/)")
     ap.add_argument("--json", type=Path, help="results file (default CACHE/results.json)")
+    ap.add_argument("--report", type=Path, metavar="JSON", help="only print the table and goals of a results file")
     ap.add_argument("--merge", type=Path, metavar="JSON",
                     help="with --only: take the other sections' rows from this earlier results file")
     ap.add_argument("--wait-idle", type=float, default=0, metavar="S",
                     help="first wait up to S seconds for the 1-minute load average to drop below 0.5")
     args = ap.parse_args(argv)
+    if args.report:
+        old = json.loads(args.report.read_text())
+        res = Results(old["mode"], Sizes(**{**old["sizes"], "feeds": tuple(old["sizes"]["feeds"])}))
+        res.machine, res.started = old["machine"], old["started"]
+        merge_previous(res, args.report, set())
+        res.merged_from = old.get("merged_from")
+        print(report(res))
+        return 0
     sizes = Sizes.for_mode(args.quick, args.runs)
     res = Results("quick" if args.quick else "full", sizes)
     cache = args.cache.resolve()
