@@ -122,15 +122,52 @@ class Normalised:
     encodes: int
 
 
+@dataclass(frozen=True)
+class SourceLoudness:
+    """What the source measured once, for every delivery made from it (the seminar's MP4 and its MP3)."""
+    levelled: LoudnessStats  # after the levelling filter: decides the gain
+    before: LoudnessStats  # as it is, with true peak: for the record
+    mono: bool  # measured as dual-mono
+
+
+def measure_source(p: Probe, target: Loudness, *, mono: bool = False, progress: Progress | None = None,
+                   say: Callable[[str], None] | None = None) -> SourceLoudness:
+    """Both measurements of ``p`` at once (one process each, both cores). Refuses silence."""
+    level = levelling_filter(target)
+    (say or (lambda _msg: None))("measuring")
+    with ThreadPoolExecutor(1) as pool:
+        before_f = pool.submit(measure, p.path, [], peak=True, mono=mono)
+        levelled = measure(p.path, [level] if level else [], peak=False, mono=mono, progress=progress)
+        before = before_f.result()
+    _refuse_silence(p, levelled, before)
+    return SourceLoudness(levelled=levelled, before=before, mono=mono)
+
+
+def _refuse_silence(p: Probe, levelled: LoudnessStats | None, before: LoudnessStats | None) -> None:
+    for stats in (levelled, before):
+        # Levelling lifts hiss by up to 40 dB; the source itself decides whether there is a programme.
+        if stats is not None and stats.integrated < SILENCE_LUFS:
+            raise InputError(f"silent or nearly so ({stats.integrated:.1f} LUFS, below {SILENCE_LUFS:.0f} LUFS)",
+                             str(p.path))
+
+
 def normalise(p: Probe, target: Loudness, encode: Encode, *, mono: bool = False,
               allowance: float = ENCODER_ALLOWANCE_LU, progress: Progress | None = None,
-              say: Callable[[str], None] | None = None) -> Normalised:
+              say: Callable[[str], None] | None = None, measured: SourceLoudness | None = None,
+              calibrate: Encode | None = None) -> Normalised:
     """Measure ``p``, then ``encode`` with the gain that brings it to ``target``, correcting the gain when the
     delivered file misses. ``allowance`` is the first guess of what limiter and encoder take away.
+    ``measured`` (from ``measure_source`` with the same ``mono``) skips the measuring. ``calibrate`` measures
+    the programme (levelled, gained, limited; not encoded) at the first gain, which is then corrected by what
+    the limiter took, so ``allowance`` need only cover the encoder: cheaper than a missed encode.
     Refuses silence, and a delivered file still off target after MAX_ENCODES passes.
     """
-    level = levelling_filter(target)
     say = say or (lambda _msg: None)
+    if measured is not None and measured.mono == mono:
+        _refuse_silence(p, measured.levelled, measured.before)
+        done = _encode_to_target(p, target, encode, measured.levelled, allowance, say, calibrate)
+        return Normalised(before=measured.before, after=done[0], gain_db=done[1], encodes=done[2])
+    level = levelling_filter(target)
     say("measuring")
     # Only the levelled measurement decides the gain. The source's own loudness and true peak (for the
     # record) cost more (true peak oversamples 4x) and run on the other core, finishing during the encode,
@@ -142,7 +179,7 @@ def normalise(p: Probe, target: Loudness, encode: Encode, *, mono: bool = False,
         if levelled.integrated < SILENCE_LUFS:
             raise InputError(f"silent or nearly so ({levelled.integrated:.1f} LUFS, below {SILENCE_LUFS:.0f} LUFS)",
                              str(p.path))
-        done = _encode_to_target(p, target, encode, levelled, allowance, say)
+        done = _encode_to_target(p, target, encode, levelled, allowance, say, calibrate)
         before = before_f.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -153,10 +190,12 @@ def normalise(p: Probe, target: Loudness, encode: Encode, *, mono: bool = False,
 
 
 def _encode_to_target(p: Probe, target: Loudness, encode: Encode, levelled: LoudnessStats, allowance: float,
-                      say: Callable[[str], None]) -> tuple[LoudnessStats, float, int]:
+                      say: Callable[[str], None], calibrate: Encode | None = None) -> tuple[LoudnessStats, float, int]:
     """Encode with the gain the levelled measurement implies; correct it while the delivered file misses."""
     gain = gain_db(levelled.integrated, target, allowance)
     ceiling = target.true_peak - LIMITER_MARGIN_DB
+    if calibrate is not None:
+        gain = round(gain + target.integrated + allowance - calibrate(gain, ceiling).integrated, 2)
     after = None
     for attempt in range(1, MAX_ENCODES + 1):
         say(f"encoding (pass {attempt}, gain {gain:+.1f} dB)")
@@ -178,14 +217,14 @@ def _encode_to_target(p: Probe, target: Loudness, encode: Encode, levelled: Loud
 
 
 def master_mp3(p: Probe, target: Loudness, out: Path, *, progress: Progress | None = None,
-               on_pass: Callable[[str], None] | None = None) -> EncodedAudio:
+               on_pass: Callable[[str], None] | None = None, measured: SourceLoudness | None = None) -> EncodedAudio:
     """Level, normalise and encode ``p`` to ``out`` (MP3 44.1 kHz CBR). Refuses silence and misses."""
     channels, bitrate = delivery_format(p)
 
     def encode(gain: float, ceiling: float) -> LoudnessStats:
         return _encode(p, programme_filters(target, gain, ceiling, SAMPLE_RATE), channels, bitrate, out, progress)
 
-    done = normalise(p, target, encode, mono=channels == 1, progress=progress, say=on_pass)
+    done = normalise(p, target, encode, mono=channels == 1, progress=progress, say=on_pass, measured=measured)
     return EncodedAudio(path=out, before=done.before, after=done.after, gain_db=done.gain_db, channels=channels,
                         bitrate=bitrate, encodes=done.encodes)
 

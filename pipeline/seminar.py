@@ -20,6 +20,7 @@ encoded again because the description changed, and an identical re-run uploads n
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import random
@@ -27,10 +28,12 @@ import re
 import tempfile
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .archive import render_archive
+from .audio import measure_source
 from .check import refuse_failing_feed
 from .config import Show, Site, load_show
 from .errors import InputError, PreconditionFailed, StorageError
@@ -194,12 +197,16 @@ def publish_seminar(site: Site, req: SeminarRequest, *, storage: Storage | None 
     def key(name: str, sha: str, suffix: str) -> str:
         return media_key(show.id, req.date, name, sha, suffix, folder=folder)
 
-    with tempfile.TemporaryDirectory(prefix="seminar-") as tmp:
-        work = Path(tmp)
+    with contextlib.ExitStack() as stack:
+        # The pool exits before the folder is removed: a failing MP4 waits for the MP3 job to end.
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="seminar-")))
         files: dict[str, Path] = {}  # role -> the file to upload (absent: already in the store)
         renditions: dict[str, Media] = {}
         # The web MP4.
         mp4 = work / "seminar.mp4"
+        mp3 = work / "audio.mp3"
+        mp3_job = None
+        pool = stack.enter_context(ThreadPoolExecutor(1))
         if "video" in reused:
             report.stage("video unchanged since the last publish: reusing the MP4 in the store")
             video, before, after = existing.media, existing.loudness_before, existing.loudness_after
@@ -210,7 +217,20 @@ def publish_seminar(site: Site, req: SeminarRequest, *, storage: Storage | None 
 
             video, before, after = None, measure(p.path, []), None
         else:
-            encoded = master_mp4(p, show.loudness, mp4, on_pass=report.stage,
+            # The source is measured once for both deliveries, and the MP3 is made on the other core while
+            # the MP4's AAC is encoded (the longest step, one core), not while the limiter is calibrated before
+            # it. A mono recording's MP3 is measured again, as dual-mono.
+            measured = measure_source(p, show.loudness, progress=lambda t: report.progress(t, p.duration),
+                                      say=report.stage)
+
+            def on_pass(msg: str) -> None:
+                nonlocal mp3_job
+                report.stage(msg)
+                if mp3_job is None and "audio" not in reused and msg.startswith("encoding (pass 1"):
+                    mp3_job = pool.submit(audio_only_mp3, p, show.loudness, mp3, measured=measured,
+                                          on_pass=lambda m: report.stage(f"audio-only MP3: {m}"))
+
+            encoded = master_mp4(p, show.loudness, mp4, on_pass=on_pass, measured=measured,
                                  progress=lambda t: report.progress(t, p.duration))
             sha = sha256_file(mp4)
             video = describe(site, key(slug, sha, ".mp4"), mp4, sha, duration=round(encoded.duration, 3),
@@ -232,9 +252,12 @@ def publish_seminar(site: Site, req: SeminarRequest, *, storage: Storage | None 
         if "audio" in reused:
             renditions["audio"] = previous["audio"]
         elif not dry_run:
-            report.stage("audio-only MP3 for listeners")
-            mp3 = work / "audio.mp3"
-            audio_only_mp3(p, show.loudness, mp3, on_pass=report.stage, progress=lambda t: report.progress(t, p.duration))
+            if mp3_job is not None:
+                mp3_job.result()
+            else:
+                report.stage("audio-only MP3 for listeners")
+                audio_only_mp3(p, show.loudness, mp3, on_pass=report.stage,
+                               progress=lambda t: report.progress(t, p.duration))
             tag_mp3(mp3, tags)
             sha = sha256_file(mp3)
             renditions["audio"] = describe(site, key(slug, sha, ".mp3"), mp3, sha, duration=round(probe(mp3).duration, 3))

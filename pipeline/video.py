@@ -19,13 +19,15 @@ from pathlib import Path
 import ffmpeg
 
 from .audio import (
-    EncodedAudio, Progress, chain_filters, compile_command, master_mp3, measure, normalise, programme_filters, progress_reader,
+    EncodedAudio, Progress, SourceLoudness, chain_filters, compile_command, master_mp3, measure, measure_command, normalise,
+    programme_filters, progress_reader,
 )
 from .config import Loudness
 from .errors import InputError
 from .probe import Probe, Stream, probe, require_audio
 from .records import LoudnessStats
-from .runner import ffmpeg_args, run
+from .loudness import parse_ebur128_summary
+from .runner import ffmpeg_args, run, run_chain
 
 # Browsers decode these H.264 profiles (Main and High in 8-bit 4:2:0 everywhere); not High 10, 4:2:2,
 # 4:4:4 (which x264 also writes for a lossless yuv420p encode) or Extended.
@@ -38,6 +40,9 @@ AAC_BITRATE = "128k"
 # more than 0.3 LU). Measured on the espeak-ng two-speaker sample: 0.5 LU at -16 LUFS (the limiter
 # works), 0.0 at -23 LUFS; the AAC encoder itself shifts loudness by less than 0.1 LU.
 AAC_ALLOWANCE_LU = 0.3
+# What the AAC encoder alone takes away, once the limiter's share has been measured (normalise's
+# ``calibrate``: a filter-only pass costs a fraction of an AAC encode that missed).
+AAC_SHIFT_LU = 0.05
 
 # Re-encoding, only when the recording's video is not web-ready. Seminar recordings are screen-captured
 # slides with a speaker inset, 720p or 1080p: mostly still pictures with sharp text. Measured on 20 s
@@ -90,16 +95,20 @@ def is_web_ready(p: Probe) -> bool:
 # --- the web MP4 ---------------------------------------------------------------------------------
 
 def master_mp4(p: Probe, target: Loudness, out: Path, *, progress: Progress | None = None,
-               on_pass: Callable[[str], None] | None = None) -> EncodedVideo:
+               on_pass: Callable[[str], None] | None = None, measured: SourceLoudness | None = None) -> EncodedVideo:
     """The web MP4 of recording ``p`` at ``out``: video copied when web-ready (else H.264), audio normalised.
 
-    ``out`` should be in a working folder: a re-encoded video is kept beside it until the audio is done.
+    The audio passes make the AAC alone (filter process | AAC encoder, the bytes measured on the way, so the
+    gain is corrected without copying the video again); the video is muxed in once at the end, with
+    ``+faststart``. ``measured`` (from ``audio.measure_source``, stereo) skips measuring the source.
+    ``out`` should be in a working folder: a re-encoded video and the AAC are kept beside it until the end.
     """
     video = require_video(p)
     require_audio(p)
     say = on_pass or (lambda _msg: None)
     copy = is_web_ready(p)
     scratch = out.with_name(f".{out.stem}.video.mp4")
+    sound = out.with_name(f".{out.stem}.audio.aac")
     try:
         if copy:
             video_from, index = p.path, video.index
@@ -109,14 +118,20 @@ def master_mp4(p: Probe, target: Loudness, out: Path, *, progress: Progress | No
             video_from, index = scratch, 0
 
         def encode(gain: float, ceiling: float) -> LoudnessStats:
-            run(mux_command(p, video_from, index, programme_filters(target, gain, ceiling, AAC_RATE), out),
-                on_stderr_line=progress_reader(progress))
-            return measure(out, peak=True)
+            producer, encoder, measurer = aac_commands(p, programme_filters(target, gain, ceiling, AAC_RATE))
+            stderr = run_chain(producer, encoder, sound, measurer=measurer, on_stderr_line=progress_reader(progress))
+            return parse_ebur128_summary(stderr or "")
 
         # Measured as stereo even when the recording is mono: ffmpeg's upmix keeps the loudness as measured.
-        done = normalise(p, target, encode, allowance=AAC_ALLOWANCE_LU, progress=progress, say=say)
+        def calibrate(gain: float, ceiling: float) -> LoudnessStats:
+            return measure(p.path, programme_filters(target, gain, ceiling, AAC_RATE), peak=False)
+
+        done = normalise(p, target, encode, allowance=AAC_SHIFT_LU, progress=progress, say=say, measured=measured,
+                         calibrate=calibrate)
+        run(mux_command(video_from, index, sound, out))
     finally:
         scratch.unlink(missing_ok=True)
+        sound.unlink(missing_ok=True)
     delivered = probe(out)
     assert delivered.video is not None
     return EncodedVideo(path=out, before=done.before, after=done.after, gain_db=done.gain_db, encodes=done.encodes,
@@ -134,14 +149,23 @@ def encode_video_command(p: Probe, video: Stream, out: Path) -> list[str]:
                                    **{"profile:v": "high", "map_metadata": -1}))
 
 
-def mux_command(p: Probe, video_from: Path, index: int, audio_filters: list[tuple[str, dict]], out: Path) -> list[str]:
-    """ffmpeg: stream ``index`` of ``video_from`` copied, with ``p``'s first audio filtered and encoded to AAC-LC."""
-    src = ffmpeg.input(str(p.path))
-    picture = (src if video_from == p.path else ffmpeg.input(str(video_from)))[str(index)]
-    sound = chain_filters(src.audio, audio_filters)
+def aac_commands(p: Probe, audio_filters: list[tuple[str, dict]]) -> tuple[list[str], list[str], list[str]]:
+    """ffmpeg x3 for ``run_chain``: ``p``'s first audio filtered to float PCM | AAC-LC (ADTS) | its loudness.
+
+    The AAC bytes measured are the very packets the MP4 carries (``mux_command`` copies them).
+    """
+    pcm = {"format": "f32le", "ac": 2, "ar": AAC_RATE}
+    producer = compile_command(chain_filters(ffmpeg.input(str(p.path)).audio, audio_filters).output("pipe:", **pcm))
+    encoder = compile_command(ffmpeg.input("pipe:", **pcm).output(
+        "pipe:", format="adts", acodec="aac", audio_bitrate=AAC_BITRATE, ar=AAC_RATE, ac=2))
+    return producer, encoder, measure_command("pipe:", peak=True, fmt="aac")
+
+
+def mux_command(video_from: Path, index: int, sound: Path, out: Path) -> list[str]:
+    """ffmpeg: stream ``index`` of ``video_from`` and the AAC ``sound`` copied into a web MP4 (``+faststart``)."""
     return compile_command(ffmpeg.output(
-        picture, sound, str(out), format="mp4", vcodec="copy", acodec="aac", audio_bitrate=AAC_BITRATE,
-        ar=AAC_RATE, ac=2, movflags="+faststart", map_metadata=-1, map_chapters=-1,
+        ffmpeg.input(str(video_from))[str(index)], ffmpeg.input(str(sound), format="aac")["a:0"], str(out),
+        format="mp4", vcodec="copy", acodec="copy", movflags="+faststart", map_metadata=-1, map_chapters=-1,
     ))
 
 
@@ -165,10 +189,11 @@ def poster(src: Path, out: Path, at: float | None = None) -> Path:
 
 
 def audio_only_mp3(p: Probe, target: Loudness, out: Path, *, progress: Progress | None = None,
-                   on_pass: Callable[[str], None] | None = None) -> EncodedAudio:
-    """The recording's sound as a podcast MP3 (the first audio stream, exactly as ``publish episode`` makes it)."""
+                   on_pass: Callable[[str], None] | None = None, measured: SourceLoudness | None = None) -> EncodedAudio:
+    """The recording's sound as a podcast MP3 (the first audio stream, exactly as ``publish episode`` makes it).
+    ``measured`` (from ``audio.measure_source``) is used when it was measured the way the MP3 is (mono or not)."""
     require_audio(p)
-    return master_mp3(p, target, out, progress=progress, on_pass=on_pass)
+    return master_mp3(p, target, out, progress=progress, on_pass=on_pass, measured=measured)
 
 
 # --- captions ------------------------------------------------------------------------------------
