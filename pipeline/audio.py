@@ -87,14 +87,16 @@ def compile_command(stream_out) -> list[str]:
 
 
 def measure_command(path: str, filters: list[tuple[str, dict]] = (), *, peak: bool = True, fmt: str | None = None,
-                    mono: bool = False) -> list[str]:
+                    mono: bool = False, framelog: bool = False) -> list[str]:
     """ffmpeg that runs ``filters`` then ``ebur128`` over the first audio stream and discards the result.
+    ``framelog`` also logs the loudness every 100 ms (``chart.parse_short_term`` reads it).
 
     ``mono`` measures a mono programme as dual-mono (played on two speakers), so a mono episode at
     -16 LUFS sounds as loud as a stereo one: the convention Apple and AES TD1004 assume.
     """
     src = ffmpeg.input(path, format=fmt) if fmt else ffmpeg.input(path)
-    ebur = {"peak": "true" if peak else "none", "dualmono": "true" if mono else "false"}
+    ebur = {"peak": "true" if peak else "none", "dualmono": "true" if mono else "false",
+            **({"framelog": "info"} if framelog else {})}
     stream = chain_filters(src.audio, [*filters, ("ebur128", ebur)])
     return compile_command(stream.output("-", format="null"))
 

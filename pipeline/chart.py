@@ -225,9 +225,15 @@ def read_curve(png: Path) -> dict:
 
 def loudness_picture(source: Path, delivered: Path, out: Path, *, title: str, target: Loudness,
                      before: LoudnessStats | None = None, after: LoudnessStats | None = None,
-                     mono: bool = False) -> Path:
-    """Measure ``source`` and ``delivered`` (at once) and draw the picture to ``out``."""
-    before_curve, after_curve = measure_curves(source, delivered, mono=mono)
+                     mono: bool = False, curves: tuple[Curve | None, Curve | None] = (None, None)) -> Path:
+    """Measure ``source`` and ``delivered`` (at once) and draw the picture to ``out``. ``curves`` (before,
+    after) already measured, e.g. on the way while the delivery was made, are not measured again."""
+    before_curve, after_curve = curves
+    if before_curve is None and after_curve is None:
+        before_curve, after_curve = measure_curves(source, delivered, mono=mono)
+    else:
+        before_curve = before_curve or measure_curve(source, mono=mono)
+        after_curve = after_curve or measure_curve(delivered, mono=mono)
     return draw(out, title=title, before=before_curve, after=after_curve, target=target,
                 before_stats=before, after_stats=after)
 

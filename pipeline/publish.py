@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .audio import delivery_format, master_mp3
-from .chart import loudness_picture
+from .chart import Curve, loudness_picture
 from .chapters import chapters_json, read_chapters
 from .check import refuse_failing_feed
 from .config import Show, Site, load_show
@@ -274,12 +274,14 @@ def publish_episode(site: Site, req: EpisodeRequest, *, storage: Storage | None 
 
 def loudness_rendition(site: Site, storage: Storage, show: Show, p: Probe, delivered: Path, *, slug: str,
                        title: str, media: Media, before: LoudnessStats, after: LoudnessStats,
-                       previous: Episode | None, report: Reporter) -> tuple[Media, Path | None]:
+                       previous: Episode | None, report: Reporter,
+                       curves: tuple[Curve | None, Curve | None] = (None, None)) -> tuple[Media, Path | None]:
     """The loudness picture as a rendition, and the PNG to upload (None: the previous one is still in the store).
 
     Drawn from the source ``p`` and the ``delivered`` file (MP3 or MP4, the ``media``), stored beside it as
     ``<media's folder>/<slug>-loudness-<hash8>.png``. When the media was reused from the store and the previous
     record has no picture (published before pictures existed), ``media`` is fetched to ``delivered`` first.
+    ``curves`` (before, after) already measured are drawn as they are.
     """
     old = previous.renditions.get("loudness") if previous else None
     if old is not None and _present(storage, old):
@@ -291,7 +293,8 @@ def loudness_rendition(site: Site, storage: Storage, show: Show, p: Probe, deliv
         delivered.write_bytes(got[0])
     report.stage("drawing the loudness picture")
     png = loudness_picture(p.path, delivered, delivered.with_name("loudness.png"), title=title,
-                           target=show.loudness, before=before, after=after, mono=delivery_format(p)[0] == 1)
+                           target=show.loudness, before=before, after=after, mono=delivery_format(p)[0] == 1,
+                           curves=curves)
     sha = sha256_file(png)
     return describe(site, f"{posixpath.dirname(media.key)}/{slug}-loudness-{sha[:8]}.png", png, sha), png
 

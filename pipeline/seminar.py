@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .archive import render_archive
-from .audio import measure_source
+from .audio import delivery_format, measure_source
+from .chart import measure_curve
 from .check import refuse_failing_feed
 from .config import Show, Site, load_show
 from .errors import InputError, PreconditionFailed, StorageError
@@ -205,7 +206,8 @@ def publish_seminar(site: Site, req: SeminarRequest, *, storage: Storage | None 
         # The web MP4.
         mp4 = work / "seminar.mp4"
         mp3 = work / "audio.mp3"
-        mp3_job = None
+        mp3_job = curve_job = None
+        curves = (None, None)
         pool = stack.enter_context(ThreadPoolExecutor(1))
         if "video" in reused:
             report.stage("video unchanged since the last publish: reusing the MP4 in the store")
@@ -224,11 +226,14 @@ def publish_seminar(site: Site, req: SeminarRequest, *, storage: Storage | None 
                                       say=report.stage)
 
             def on_pass(msg: str) -> None:
-                nonlocal mp3_job
+                nonlocal mp3_job, curve_job
                 report.stage(msg)
-                if mp3_job is None and "audio" not in reused and msg.startswith("encoding (pass 1"):
-                    mp3_job = pool.submit(audio_only_mp3, p, show.loudness, mp3, measured=measured,
-                                          on_pass=lambda m: report.stage(f"audio-only MP3: {m}"))
+                if curve_job is None and msg.startswith("encoding (pass 1"):
+                    if "audio" not in reused:
+                        mp3_job = pool.submit(audio_only_mp3, p, show.loudness, mp3, measured=measured,
+                                              on_pass=lambda m: report.stage(f"audio-only MP3: {m}"))
+                    # The loudness picture's "before", on the same core after the MP3.
+                    curve_job = pool.submit(measure_curve, p.path, mono=delivery_format(p)[0] == 1)
 
             encoded = master_mp4(p, show.loudness, mp4, on_pass=on_pass, measured=measured,
                                  progress=lambda t: report.progress(t, p.duration))
@@ -236,6 +241,7 @@ def publish_seminar(site: Site, req: SeminarRequest, *, storage: Storage | None 
             video = describe(site, key(slug, sha, ".mp4"), mp4, sha, duration=round(encoded.duration, 3),
                              width=encoded.width, height=encoded.height)
             before, after, result.copied_video = encoded.before, encoded.after, encoded.copied_video
+            curves = (curve_job.result() if curve_job else None, encoded.curve)
             files["video"] = mp4
         # The poster frame and the audio-only MP3.
         if "poster" in reused:
@@ -277,7 +283,8 @@ def publish_seminar(site: Site, req: SeminarRequest, *, storage: Storage | None 
         if not dry_run:
             assert video is not None
             png = loudness_rendition(site, storage, show, p, mp4, slug=slug, title=title, media=video, before=before,
-                                     after=after, previous=existing if "video" in reused else None, report=report)
+                                     after=after, previous=existing if "video" in reused else None, report=report,
+                                     curves=curves)
             renditions["loudness"] = png[0]
             if png[1] is not None:
                 files["loudness"] = png[1]

@@ -22,6 +22,7 @@ from .audio import (
     EncodedAudio, Progress, SourceLoudness, chain_filters, compile_command, master_mp3, measure, measure_command, normalise,
     programme_filters, progress_reader,
 )
+from .chart import Curve, parse_short_term
 from .config import Loudness
 from .errors import InputError
 from .probe import Probe, Stream, probe, require_audio
@@ -73,6 +74,7 @@ class EncodedVideo:
     duration: float
     width: int
     height: int
+    curve: Curve | None = None  # the delivered audio's loudness every 100 ms, for the loudness picture
 
 
 # --- checks --------------------------------------------------------------------------------------
@@ -117,10 +119,13 @@ def master_mp4(p: Probe, target: Loudness, out: Path, *, progress: Progress | No
             run(encode_video_command(p, video, scratch), on_stderr_line=progress_reader(progress))
             video_from, index = scratch, 0
 
+        logged = [""]  # the last pass's measurer output
+
         def encode(gain: float, ceiling: float) -> LoudnessStats:
             producer, encoder, measurer = aac_commands(p, programme_filters(target, gain, ceiling, AAC_RATE))
-            stderr = run_chain(producer, encoder, sound, measurer=measurer, on_stderr_line=progress_reader(progress))
-            return parse_ebur128_summary(stderr or "")
+            logged[0] = run_chain(producer, encoder, sound, measurer=measurer,
+                                  on_stderr_line=progress_reader(progress)) or ""
+            return parse_ebur128_summary(logged[0])
 
         # Measured as stereo even when the recording is mono: ffmpeg's upmix keeps the loudness as measured.
         def calibrate(gain: float, ceiling: float) -> LoudnessStats:
@@ -134,9 +139,13 @@ def master_mp4(p: Probe, target: Loudness, out: Path, *, progress: Progress | No
         sound.unlink(missing_ok=True)
     delivered = probe(out)
     assert delivered.video is not None
+    try:
+        curve = parse_short_term(logged[0])
+    except ValueError:
+        curve = None  # the picture measures the MP4 instead
     return EncodedVideo(path=out, before=done.before, after=done.after, gain_db=done.gain_db, encodes=done.encodes,
                         copied_video=copy, duration=delivered.duration, width=delivered.video.width or 0,
-                        height=delivered.video.height or 0)
+                        height=delivered.video.height or 0, curve=curve)
 
 
 def encode_video_command(p: Probe, video: Stream, out: Path) -> list[str]:
@@ -152,13 +161,14 @@ def encode_video_command(p: Probe, video: Stream, out: Path) -> list[str]:
 def aac_commands(p: Probe, audio_filters: list[tuple[str, dict]]) -> tuple[list[str], list[str], list[str]]:
     """ffmpeg x3 for ``run_chain``: ``p``'s first audio filtered to float PCM | AAC-LC (ADTS) | its loudness.
 
-    The AAC bytes measured are the very packets the MP4 carries (``mux_command`` copies them).
+    The AAC bytes measured are the very packets the MP4 carries (``mux_command`` copies them); the measurer
+    also logs the loudness curve the loudness picture draws.
     """
     pcm = {"format": "f32le", "ac": 2, "ar": AAC_RATE}
     producer = compile_command(chain_filters(ffmpeg.input(str(p.path)).audio, audio_filters).output("pipe:", **pcm))
     encoder = compile_command(ffmpeg.input("pipe:", **pcm).output(
         "pipe:", format="adts", acodec="aac", audio_bitrate=AAC_BITRATE, ar=AAC_RATE, ac=2))
-    return producer, encoder, measure_command("pipe:", peak=True, fmt="aac")
+    return producer, encoder, measure_command("pipe:", peak=True, fmt="aac", framelog=True)
 
 
 def mux_command(video_from: Path, index: int, sound: Path, out: Path) -> list[str]:
