@@ -37,12 +37,10 @@ WEB_H264_PROFILES = frozenset({"Constrained Baseline", "Baseline", "Main", "High
 # AAC-LC as browsers and podcast apps expect it. ffmpeg's native encoder is LC by default.
 AAC_RATE = 48000
 AAC_BITRATE = "128k"
-# What limiter and AAC encoder take away, as a first guess (the gain is corrected once if it misses by
-# more than 0.3 LU). Measured on the espeak-ng two-speaker sample: 0.5 LU at -16 LUFS (the limiter
-# works), 0.0 at -23 LUFS; the AAC encoder itself shifts loudness by less than 0.1 LU.
-AAC_ALLOWANCE_LU = 0.3
-# What the AAC encoder alone takes away, once the limiter's share has been measured (normalise's
-# ``calibrate``: a filter-only pass costs a fraction of an AAC encode that missed).
+# What the AAC encoder alone takes away from the programme's loudness: less than 0.1 LU. The limiter's
+# share (measured on the espeak-ng two-speaker sample: 0.5 LU at -16 LUFS, 0.0 at -23 LUFS, so no
+# fixed first guess fits both) is measured before the first encode by a filter-only pass (normalise's
+# ``calibrate``), which costs a seventh of the AAC encode a missed guess would repeat.
 AAC_SHIFT_LU = 0.05
 
 # Re-encoding, only when the recording's video is not web-ready. Seminar recordings are screen-captured
