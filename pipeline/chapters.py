@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, read_utf8
 from .records import Chapter
 
 _LINE = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2}(?:\.\d+)?)\s+(.+?)\s*$")
@@ -35,13 +35,7 @@ def parse_chapters(text: str, where: str, duration: float | None = None) -> tupl
 
 
 def read_chapters(path: Path, duration: float | None = None) -> tuple[Chapter, ...]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", str(path)) from None
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", str(path)) from None
-    return parse_chapters(text, str(path), duration)
+    return parse_chapters(read_utf8(path), str(path), duration)
 
 
 def chapters_json(chapters: tuple[Chapter, ...], title: str) -> bytes:

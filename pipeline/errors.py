@@ -66,3 +66,15 @@ class FeedCheckError(PipelineError):
     def __init__(self, violations: list[str], where: str | None = None):
         self.violations = violations
         super().__init__(f"{len(violations)} problem(s): " + "; ".join(violations), where)
+
+
+def read_utf8(path) -> str:
+    """A producer's text file (notes, chapters, transcript), or an InputError naming it."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found", str(path)) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a file", str(path)) from None
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", str(path)) from None

@@ -9,7 +9,6 @@ and lands as close to the target.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from .config import Loudness
 from .records import LoudnessStats

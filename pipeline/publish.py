@@ -15,7 +15,6 @@ import random
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from .chart import Curve, loudness_picture
 from .chapters import chapters_json, read_chapters
 from .check import refuse_failing_feed
 from .config import Show, Site, load_show
-from .errors import InputError, PreconditionFailed, StorageError
+from .errors import InputError, PreconditionFailed, StorageError, read_utf8
 from .feed import render_feed
 from .images import check_artwork
 from .identity import show_podcast_guid
@@ -101,12 +100,7 @@ def check_title(title: str) -> str:
 def read_notes(path: Path | None, description: str | None) -> str:
     if path is None:
         return (description or "").strip()
-    try:
-        return path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        raise InputError("file not found", str(path)) from None
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", str(path)) from None
+    return read_utf8(path).strip()
 
 
 def media_key(show: str, date: dt.date, slug: str, sha256: str, suffix: str, *, folder: str | None = None) -> str:
@@ -256,14 +250,10 @@ def publish_episode(site: Site, req: EpisodeRequest, *, storage: Storage | None 
         uploads = [(episode.media, None if reuse else Path(tmp) / "episode.mp3"),
                    (artwork, show.artwork)] + ([(image, req.image)] if image else []) + ([picture] if picture else [])
         uploads += [(m, path) for _, m, path in side]
-        for m, path in uploads:
-            if path is not None and upload_if_changed(storage, m.key, path, m.sha256,
-                                                      progress=lambda n: report.progress(n, None)):
-                result.uploaded.append(m.key)
+        result.uploaded += upload_media(storage, uploads, report)
     # 3. The manifest (the store's own record), then the local record.
-    if _put_if_changed(storage, manifest_key(show.id, guid), episode.manifest_bytes()):
-        result.uploaded.append(manifest_key(show.id, guid))
-    result.record = write_record(site.episodes_dir, episode)
+    result.uploaded += record_item(site, storage, episode)
+    result.record = site.episodes_dir / episode.show / episode.record_name
     # 4. The feed, last.
     report.stage("regenerating the feed")
     feed_result = regenerate_feed(site, show, storage, prefer_local={guid}, today=today)
@@ -320,6 +310,26 @@ def side_files(site: Site, show: Show, folder: Path, *, date: dt.date, slug: str
 def _present(storage: Storage, media: Media) -> bool:
     info = storage.head(media.key)
     return info is not None and info.size == media.bytes and info.sha256 == media.sha256
+
+
+def upload_media(storage: Storage, uploads: list[tuple[Media, Path | None]], report: Reporter) -> list[str]:
+    """Upload each (media, file) whose bytes the store lacks; None as the file means reused from the store.
+    Returns the keys sent. Always before the manifest and the feed that name them."""
+    sent = []
+    for media, path in uploads:
+        if path is not None and upload_if_changed(storage, media.key, path, media.sha256,
+                                                  progress=lambda n: report.progress(n, None)):
+            sent.append(media.key)
+    return sent
+
+
+def record_item(site: Site, storage: Storage, episode: Episode) -> list[str]:
+    """The item's manifest in the store, then its record in ``episodes/`` (in that order: a crash between
+    them leaves a manifest a re-run finds by slug, so the GUID is kept). Returns the keys sent."""
+    key = manifest_key(episode.show, episode.guid)
+    sent = [key] if _put_if_changed(storage, key, episode.manifest_bytes()) else []
+    write_record(site.episodes_dir, episode)
+    return sent
 
 
 def _put_if_changed(storage: Storage, key: str, data: bytes) -> bool:

@@ -44,11 +44,12 @@ from .images import check_artwork
 from .probe import check_whole, probe, require_audio
 from .publish import (
     FEED_RETRIES, FeedResult, Reporter, _present, _put_if_changed, artwork_media, check_title, collect_episodes,
-    describe, find_existing, loudness_rendition, media_key, read_notes, recipe, regenerate_feed, sha256_file,
+    describe, find_existing, loudness_rendition, media_key, read_notes, recipe, record_item, regenerate_feed,
+    sha256_file, upload_media,
 )
 from .notes import text_as_markdown
-from .records import Episode, Media, Person, manifest_key, slugify, write_record
-from .storage import SHORT, Storage, content_type_for, open_storage, upload_if_changed
+from .records import Episode, Media, Person, slugify
+from .storage import SHORT, Storage, content_type_for, open_storage
 from .tagging import Tags, tag_mp3
 from .video import audio_only_mp3, captions_to_vtt, check_pdf, master_mp4, poster, poster_time, require_video
 
@@ -309,14 +310,10 @@ def publish_seminar(site: Site, req: SeminarRequest, *, storage: Storage | None 
         # 2. Media first: no page or feed may name an object that is not in the store.
         report.stage("uploading")
         uploads = [(episode.media, files.get("video"))] + [(m, files.get(role)) for role, m in renditions.items()]
-        for media, path in uploads + [(artwork, show.artwork)]:
-            if path is not None and upload_if_changed(storage, media.key, path, media.sha256,
-                                                      progress=lambda n: report.progress(n, None)):
-                result.uploaded.append(media.key)
+        result.uploaded += upload_media(storage, uploads + [(artwork, show.artwork)], report)
     # 3. The manifest, then the local record.
-    if _put_if_changed(storage, manifest_key(show.id, guid), episode.manifest_bytes()):
-        result.uploaded.append(manifest_key(show.id, guid))
-    result.record = write_record(site.episodes_dir, episode)
+    result.uploaded += record_item(site, storage, episode)
+    result.record = site.episodes_dir / episode.show / episode.record_name
     # 4. The video podcast feed and the archive pages, last.
     report.stage("regenerating the feed and the archive")
     feed = regenerate_feed(site, show, storage, prefer_local={guid}, today=today)

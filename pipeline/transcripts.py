@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, read_utf8
 from .podcastns import transcript_type
 
 ACCEPTED = (".vtt", ".srt", ".txt")
@@ -37,12 +37,7 @@ def check_transcript(path: Path) -> str:
     if suffix not in ACCEPTED:
         raise InputError(f"a transcript must be WebVTT (.vtt), SubRip (.srt) or plain text (.txt), not {suffix or 'a file without a suffix'}",
                          str(path))
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", str(path)) from None
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", str(path)) from None
+    text = read_utf8(path)
     problem = transcript_problem(text, suffix)
     if problem:
         raise InputError(problem, str(path))
