@@ -104,8 +104,23 @@ def curve_command(path: Path, *, mono: bool = False) -> list[str]:
     return ffmpeg_args("-nostats", "-i", str(path), "-map", "0:a:0", "-af", ebur, "-f", "null", "-")
 
 
+KEEP_EVERY = 0.5  # seconds: the 3 s short-term window changes little in between; a 2-hour curve stays small
+
+
 def measure_curve(path: Path, *, mono: bool = False) -> Curve:
-    return parse_short_term(run(curve_command(path, mono=mono)).stderr)
+    """The curve of ``path``, parsed line by line as ffmpeg logs it and thinned to one point per
+    ``KEEP_EVERY`` seconds, so neither the log (72,000 lines for two hours) nor every point is held."""
+    kept: dict[int, Point] = {}
+
+    def on_line(line: str) -> None:
+        for m in _FRAME.finditer(line):
+            t = float(m["t"])
+            kept[int(t // KEEP_EVERY)] = Point(t, _level(m["m"]), _level(m["s"]))
+
+    run(curve_command(path, mono=mono), on_stderr_line=on_line)
+    if not kept:
+        raise ValueError(f"no ebur128 frame log for {path}")
+    return Curve(tuple(kept[k] for k in sorted(kept)))
 
 
 def measure_curves(source: Path, delivered: Path, *, mono: bool = False) -> tuple[Curve, Curve]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import logging
 import os
 import shlex
@@ -23,6 +24,8 @@ def install_hint(platform: str = sys.platform) -> str:
         return "install it with: winget install Gyan.FFmpeg (then open a new terminal)"
     return "install it with: sudo apt-get install ffmpeg (or run scripts/demo, which installs what is missing)"
 
+
+STDERR_TAIL_LINES = 400
 
 INSTALL_HINT = install_hint()
 
@@ -51,7 +54,8 @@ def run(
 ) -> subprocess.CompletedProcess[str]:
     """Run ``args`` (args[0] is a tool name), capture output, and raise ToolError with evidence on failure.
 
-    ``on_stderr_line`` sees each stderr line as it arrives (ffmpeg's progress), so long runs can drive a bar.
+    ``on_stderr_line`` sees each stderr line as it arrives (ffmpeg's progress), so long runs can drive a bar;
+    the result's ``stderr`` then holds the last ``STDERR_TAIL_LINES`` lines only (summaries come last).
     """
     cmd = [tool_path(args[0]), *args[1:]]
     log.debug("run: %s", shlex.join(cmd))
@@ -59,7 +63,8 @@ def run(
         proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace", stdin=subprocess.DEVNULL)
         stderr = proc.stderr
     else:
-        lines: list[str] = []
+        # The callback sees every line; only the tail is kept (a 2-hour frame log is 72,000 lines).
+        lines: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
         with subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
             text=True, errors="replace", bufsize=1,
