@@ -599,6 +599,7 @@ def bench_video(res: Results, cache: Path, work: Path, say) -> None:
         proj = new_project(work, "seminar-tr")
         s, _ = timed(seminar_cmd(proj, bad, f"Benchmark transcode {run + 1}"), cwd=proj)
         tr.samples.append(s)
+        say(f"  run {run + 1}: {tr.label}: {s.wall:.1f} s" + ("" if s.ok else f"  FAILED {s.error}"))
         shutil.rmtree(proj, ignore_errors=True)
     if tr.walls():
         speed = sz.transcode_s / statistics.median(tr.walls())
@@ -1074,27 +1075,33 @@ def main(argv: list[str] | None = None) -> int:
     prepare_inputs(res, cache, only, say)
     if args.wait_idle:
         wait_idle(args.wait_idle, say)
+    out = args.json or cache / "results.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sections = {"audio": bench_audio, "video": bench_video, "feed": bench_feed, "storage": bench_storage,
+                "memory": bench_long_audio}
+    failed = []
     try:
-        if "audio" in only:
-            bench_audio(res, cache, work, say)
-        if "video" in only:
-            bench_video(res, cache, work, say)
-        if "feed" in only:
-            bench_feed(res, cache, work, say)
-        if "storage" in only:
-            bench_storage(res, cache, work, say)
-        if "memory" in only:
-            bench_long_audio(res, cache, work, say)
+        for name, run_section in sections.items():
+            if name not in only:
+                continue
+            try:
+                run_section(res, cache, work, say)
+            except Exception as e:  # noqa: BLE001 - one broken section must not lose the others' figures
+                import traceback
+
+                traceback.print_exc()
+                failed.append(name)
+                res.skipped.append(f"{name}: FAILED part-way ({type(e).__name__}: {' '.join(str(e).split())[:200]})")
+                say(res.skipped[-1])
+            out.write_text(json.dumps(res.to_json(), indent=2, ensure_ascii=False))  # partial results survive
     finally:
         shutil.rmtree(work, ignore_errors=True)
     text = report(res)
     print(text)
     print(f"\ntotal {time.perf_counter() - t_start:.0f} s")
-    out = args.json or cache / "results.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res.to_json(), indent=2, ensure_ascii=False))
     print(f"results: {out}")
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
