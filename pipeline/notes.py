@@ -13,6 +13,8 @@ import nh3
 from cmarkgfm.cmark import Options
 
 NOTE_TAGS = nh3.ALLOWED_TAGS - {"header", "footer", "nav", "article", "aside", "hgroup", "map", "area", "center"}
+# Built once: nh3.clean(tags=...) builds its sanitiser anew on every call, half the time of cleaning a note.
+_SANITISER = nh3.Cleaner(tags=NOTE_TAGS)
 
 
 def markdown_to_html(text: str) -> str:
@@ -27,7 +29,7 @@ def notes_html(notes: str, heading_offset: int = 0) -> str:
     an h3 under a page's h2), so a page's heading order holds whatever the notes use. The regexes
     work on nh3's output, which is normalised (quoted attributes, no comments)."""
     raw = markdown_to_html(notes)
-    clean = nh3.clean(raw, tags=NOTE_TAGS)
+    clean = _SANITISER.clean(raw)
     if heading_offset:
         clean = re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m[1]}h{min(6, int(m[2]) + heading_offset)}", clean)
     # An image without alt text would be read out as its file name; mark it decorative instead.
