@@ -24,6 +24,9 @@ def markdown_to_html(text: str) -> str:
     return cmarkgfm.github_flavored_markdown_to_html(text or "", options=Options.CMARK_OPT_UNSAFE)
 
 
+_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\balt=)([^>]*)>")
+
+
 def notes_html(notes: str, heading_offset: int = 0) -> str:
     """Markdown -> sanitised HTML. Headings move down by ``heading_offset`` (a ``#`` in the notes becomes
     an h3 under a page's h2), so a page's heading order holds whatever the notes use. The regexes
@@ -33,7 +36,7 @@ def notes_html(notes: str, heading_offset: int = 0) -> str:
     if heading_offset:
         clean = re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m[1]}h{min(6, int(m[2]) + heading_offset)}", clean)
     # An image without alt text would be read out as its file name; mark it decorative instead.
-    return re.sub(r"<img\b(?![^>]*\balt=)([^>]*)>", r'<img\1 alt="">', clean)
+    return _IMG_WITHOUT_ALT.sub(r'<img\1 alt="">', clean)
 
 
 _INLINE_SPECIAL = re.compile(r"([\\`*_{}\[\]])")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import re
 import time
 import uuid
 
@@ -17,7 +18,7 @@ from lxml import etree
 from media_fixtures import NS, artwork, channel, episode, media, site_and_show
 from pipeline.feed import render_feed
 from pipeline.podcastns import PODCAST_NS, PODCAST_NS_LEGACY, person_role, podcast_guid
-from pipeline.records import Person
+from pipeline.records import Chapter, Person
 
 TODAY = dt.date(2024, 3, 1)
 
@@ -126,6 +127,40 @@ def test_same_records_same_bytes(site_show):
     first = render_feed(show, site, eps, artwork=artwork(site), today=TODAY)
     assert render_feed(show, site, list(reversed(eps)), artwork=artwork(site), today=TODAY) == first
     assert render_feed(show, site, eps, artwork=artwork(site), today=TODAY + dt.timedelta(days=30)) == first
+
+
+# Every value a record gives an item, with what XML must escape: quotes, <, >, &, tab, CR, LF, "]]>", non-ASCII.
+NASTY = 'A & B <i>"sitert"</i> \'x\'\t]]> æøå – 😀\r\nny linje'
+
+
+def test_items_are_written_as_lxml_writes_them(site_show):
+    """Items are written as text (feed.item_xml): lxml, parsing the feed and writing it again, gives the same
+    bytes (so escaping and indentation are lxml's), and the values read back are the records' own."""
+    site, show = site_show
+    nasty = episode(
+        site, 1, title=NASTY, description=NASTY, notes=f"{NASTY}\n\n![{NASTY}](a.png) <img src=b.png>",
+        guid=f"guid {NASTY}", image=media(site, "endringspodden/2024/c&d.png", "image/png"), explicit=True,
+        persons=(Person(NASTY, "produsent"), Person("Kari", "programleder")), chapters=(Chapter(1.5, NASTY),),
+        renditions={"audio": media(site, f"seminarer/{NASTY}.mp3", "audio/mpeg"),
+                    "captions": media(site, "seminarer/a&b.vtt", "text/vtt"),
+                    "chapters": media(site, "seminarer/c.json?a=1&b=2", "application/json")})
+    data = render_feed(show, site, [nasty, episode(site, 2)], artwork=artwork(site), today=TODAY)
+    root = etree.fromstring(data, etree.XMLParser(strip_cdata=False))
+    assert etree.tostring(root.getroottree(), encoding="UTF-8", xml_declaration=True) + b"\n" == data
+    it = item(data, NASTY)
+    assert it.findtext("title") == it.findtext("description") == NASTY  # the CR too, written as &#13;
+    assert it.find("podcast:person", NS).text == NASTY and it.find("psc:chapters/psc:chapter", NS).get("title") == NASTY
+    assert it.find("podcast:alternateEnclosure/podcast:source", NS).get("uri").endswith(f"/{NASTY}.mp3")
+    assert it.find("podcast:chapters", NS).get("url").endswith("c.json?a=1&b=2")
+    assert it.find("itunes:image", NS).get("href").endswith("c&d.png")
+    assert "]]>" not in it.findtext("content:encoded", namespaces=NS).replace("]]&gt;", "")
+
+
+def test_a_character_xml_does_not_allow_names_the_record(site_show):
+    site, show = site_show
+    bad = episode(site, 2, date=dt.date(2024, 1, 1), title="Episode\x0b 2")  # not the first item
+    with pytest.raises(ValueError, match=re.escape(bad.record_name)):
+        render_feed(show, site, [episode(site, 1), bad], artwork=artwork(site), today=TODAY)
 
 
 def test_unknown_roles_are_named_as_guests():
