@@ -1,7 +1,8 @@
 """The Podcasting 2.0 namespace (https://podcastindex.org/namespace/1.0): its data and pure helpers.
 
-Shared by the feed (which writes the tags with feedgen) and the check (which reads them back).
-No third-party library here: the feedgen extension itself lives in ``feed.py``.
+Shared by the feed (which writes the tags) and the check (which reads them back).
+No third-party library here: the writing, a feedgen extension for the channel and text for the items,
+lives in ``feed.py``.
 """
 
 from __future__ import annotations
