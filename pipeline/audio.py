@@ -22,9 +22,11 @@ from pathlib import Path
 
 import ffmpeg
 
+from .chart import Curve, CurveRecorder
 from .config import Loudness
 from .errors import InputError, PipelineError
-from .loudness import LIMITER_MARGIN_DB, gain_db, levelling_filter, limiter_chain, parse_ebur128_summary
+from .loudness import (LIMITER_MARGIN_DB, gain_db, levelling_filter, limiter_chain, parse_ebur128_summary,
+                       parse_true_peak, true_peak_filters)
 from .probe import Probe
 from .records import LoudnessStats
 from .runner import run, run_chain
@@ -67,6 +69,12 @@ class EncodedAudio:
     channels: int
     bitrate: str
     encodes: int  # how many encode passes it took (1 normally, 2 when the gain needed a correction)
+    curves: tuple[Curve | None, Curve | None] = (None, None)  # (source, delivered) for the loudness picture
+
+
+def source_rate(p: Probe) -> int:
+    """The sample rate of ``p``'s audio, for its true-peak measurement (48 kHz when ffprobe did not say)."""
+    return (p.audio.sample_rate if p.audio else None) or 48000
 
 
 def delivery_format(p: Probe) -> tuple[int, str]:
@@ -86,25 +94,57 @@ def compile_command(stream_out) -> list[str]:
     return ffmpeg.compile(stream_out.global_args("-hide_banner", "-nostdin"), overwrite_output=True)
 
 
-def measure_command(path: str, filters: list[tuple[str, dict]] = (), *, peak: bool = True, fmt: str | None = None,
-                    mono: bool = False, framelog: bool = False) -> list[str]:
+def measure_command(path: str, filters: list[tuple[str, dict]] = (), *, peak: int | None = None,
+                    fmt: str | None = None, mono: bool = False, framelog: bool = False) -> list[str]:
     """ffmpeg that runs ``filters`` then ``ebur128`` over the first audio stream and discards the result.
-    ``framelog`` also logs the loudness every 100 ms (``chart.parse_short_term`` reads it).
+    ``peak``, the sample rate after ``filters``, also measures the true peak (``loudness.true_peak_filters``,
+    on a branch of the same graph). ``framelog`` also logs the loudness every 100 ms (``chart.CurveRecorder``
+    reads it); otherwise those lines are not even written (ffmpeg 5.1 logs them by default: 18,000 lines
+    for 30 minutes, which cost ffmpeg about a second and Python more to read).
 
     ``mono`` measures a mono programme as dual-mono (played on two speakers), so a mono episode at
     -16 LUFS sounds as loud as a stereo one: the convention Apple and AES TD1004 assume.
     """
     src = ffmpeg.input(path, format=fmt) if fmt else ffmpeg.input(path)
-    ebur = {"peak": "true" if peak else "none", "dualmono": "true" if mono else "false",
-            **({"framelog": "info"} if framelog else {})}
-    stream = chain_filters(src.audio, [*filters, ("ebur128", ebur)])
-    return compile_command(stream.output("-", format="null"))
+    ebur = {"peak": "none", "dualmono": "true" if mono else "false", "framelog": "info" if framelog else "verbose"}
+    stream = chain_filters(src.audio, list(filters))
+    if not peak:
+        return compile_command(stream.filter("ebur128", **ebur).output("-", format="null"))
+    branches = stream.filter_multi_output("asplit")
+    loudness = branches[0].filter("ebur128", **ebur)
+    true_peak = chain_filters(branches[1], true_peak_filters(peak))
+    return compile_command(ffmpeg.output(loudness, true_peak, "-", format="null"))
 
 
-def measure(path: Path, filters: list[tuple[str, dict]] = (), *, peak: bool = True, mono: bool = False,
-            progress: Progress | None = None) -> LoudnessStats:
-    proc = run(measure_command(str(path), list(filters), peak=peak, mono=mono), on_stderr_line=progress_reader(progress))
-    return parse_ebur128_summary(proc.stderr)
+def parse_measurement(stderr: str) -> LoudnessStats:
+    """Pure: what ``measure_command`` printed (the true peak -inf when it was not measured)."""
+    stats = parse_ebur128_summary(stderr)
+    if "volumedetect" not in stderr:
+        return stats
+    return LoudnessStats(integrated=stats.integrated, true_peak=parse_true_peak(stderr), lra=stats.lra)
+
+
+def measure(path: Path, filters: list[tuple[str, dict]] = (), *, peak: int | None = None, mono: bool = False,
+            progress: Progress | None = None, curve: CurveRecorder | None = None) -> LoudnessStats:
+    """The loudness of ``path`` after ``filters`` (and its true peak when ``peak`` gives the sample rate
+    after them); ``curve`` also records its curve on the way."""
+    on_line = _both(progress_reader(progress), curve)
+    proc = run(measure_command(str(path), list(filters), peak=peak, mono=mono, framelog=curve is not None),
+               on_stderr_line=on_line)
+    return parse_measurement(proc.stderr)
+
+
+def _both(*callbacks: Callable[[str], None] | None) -> Callable[[str], None] | None:
+    """One line callback that calls each of ``callbacks`` that is set (None when none is)."""
+    live = [c for c in callbacks if c is not None]
+    if len(live) <= 1:
+        return live[0] if live else None
+
+    def on_line(line: str) -> None:
+        for c in live:
+            c(line)
+
+    return on_line
 
 
 def programme_filters(target: Loudness, gain: float, ceiling: float, sample_rate: int) -> list[tuple[str, dict]]:
@@ -122,6 +162,7 @@ class Normalised:
     after: LoudnessStats  # the delivered file, as the last encode measured it
     gain_db: float
     encodes: int
+    before_curve: Curve | None = None  # the source's loudness curve, recorded while measuring it
 
 
 @dataclass(frozen=True)
@@ -130,6 +171,7 @@ class SourceLoudness:
     levelled: LoudnessStats  # after the levelling filter: decides the gain
     before: LoudnessStats  # as it is, with true peak: for the record
     mono: bool  # measured as dual-mono
+    before_curve: Curve | None = None  # the source's loudness curve, for the loudness picture
 
 
 def measure_source(p: Probe, target: Loudness, *, mono: bool = False, progress: Progress | None = None,
@@ -137,12 +179,13 @@ def measure_source(p: Probe, target: Loudness, *, mono: bool = False, progress: 
     """Both measurements of ``p`` at once (one process each, both cores). Refuses silence."""
     level = levelling_filter(target)
     (say or (lambda _msg: None))("measuring")
+    recorder = CurveRecorder()
     with ThreadPoolExecutor(1) as pool:
-        before_f = pool.submit(measure, p.path, [], peak=True, mono=mono)
-        levelled = measure(p.path, [level] if level else [], peak=False, mono=mono, progress=progress)
+        before_f = pool.submit(measure, p.path, [], peak=source_rate(p), mono=mono, curve=recorder)
+        levelled = measure(p.path, [level] if level else [], mono=mono, progress=progress)
         before = before_f.result()
     _refuse_silence(p, levelled, before)
-    return SourceLoudness(levelled=levelled, before=before, mono=mono)
+    return SourceLoudness(levelled=levelled, before=before, mono=mono, before_curve=recorder.curve())
 
 
 def _refuse_silence(p: Probe, levelled: LoudnessStats | None, before: LoudnessStats | None) -> None:
@@ -168,16 +211,18 @@ def normalise(p: Probe, target: Loudness, encode: Encode, *, mono: bool = False,
     if measured is not None and measured.mono == mono:
         _refuse_silence(p, measured.levelled, measured.before)
         done = _encode_to_target(p, target, encode, measured.levelled, allowance, say, calibrate)
-        return Normalised(before=measured.before, after=done[0], gain_db=done[1], encodes=done[2])
+        return Normalised(before=measured.before, after=done[0], gain_db=done[1], encodes=done[2],
+                          before_curve=measured.before_curve)
     level = levelling_filter(target)
     say("measuring")
     # Only the levelled measurement decides the gain. The source's own loudness and true peak (for the
     # record) cost more (true peak oversamples 4x) and run on the other core, finishing during the encode,
-    # which otherwise leaves that core partly idle.
+    # which otherwise leaves that core partly idle. It also records the loudness picture's "before" curve.
+    recorder = CurveRecorder()
     pool = ThreadPoolExecutor(1)
-    before_f = pool.submit(measure, p.path, [], peak=True, mono=mono)
+    before_f = pool.submit(measure, p.path, [], peak=source_rate(p), mono=mono, curve=recorder)
     try:
-        levelled = measure(p.path, [level] if level else [], peak=False, mono=mono, progress=progress)
+        levelled = measure(p.path, [level] if level else [], mono=mono, progress=progress)
         if levelled.integrated < SILENCE_LUFS:
             raise InputError(f"silent or nearly so ({levelled.integrated:.1f} LUFS, below {SILENCE_LUFS:.0f} LUFS)",
                              str(p.path))
@@ -188,7 +233,7 @@ def normalise(p: Probe, target: Loudness, encode: Encode, *, mono: bool = False,
     if before.integrated < SILENCE_LUFS:
         # Levelling lifts hiss by up to 40 dB; the source itself decides whether there is a programme.
         raise InputError(f"silent or nearly so ({before.integrated:.1f} LUFS, below {SILENCE_LUFS:.0f} LUFS)", str(p.path))
-    return Normalised(before=before, after=done[0], gain_db=done[1], encodes=done[2])
+    return Normalised(before=before, after=done[0], gain_db=done[1], encodes=done[2], before_curve=recorder.curve())
 
 
 def _encode_to_target(p: Probe, target: Loudness, encode: Encode, levelled: LoudnessStats, allowance: float,
@@ -222,18 +267,22 @@ def master_mp3(p: Probe, target: Loudness, out: Path, *, progress: Progress | No
                on_pass: Callable[[str], None] | None = None, measured: SourceLoudness | None = None) -> EncodedAudio:
     """Level, normalise and encode ``p`` to ``out`` (MP3 44.1 kHz CBR). Refuses silence and misses."""
     channels, bitrate = delivery_format(p)
+    delivered = [CurveRecorder()]  # the last pass's: that is the file delivered
 
     def encode(gain: float, ceiling: float) -> LoudnessStats:
-        return _encode(p, programme_filters(target, gain, ceiling, SAMPLE_RATE), channels, bitrate, out, progress)
+        delivered[0] = CurveRecorder()
+        return _encode(p, programme_filters(target, gain, ceiling, SAMPLE_RATE), channels, bitrate, out, progress,
+                       delivered[0])
 
     done = normalise(p, target, encode, mono=channels == 1, progress=progress, say=on_pass, measured=measured)
     return EncodedAudio(path=out, before=done.before, after=done.after, gain_db=done.gain_db, channels=channels,
-                        bitrate=bitrate, encodes=done.encodes)
+                        bitrate=bitrate, encodes=done.encodes, curves=(done.before_curve, delivered[0].curve()))
 
 
 def _encode(p: Probe, filters: list[tuple[str, dict]], channels: int, bitrate: str,
-            out: Path, progress: Progress | None) -> LoudnessStats:
-    """One streamed pass: filter process | MP3 encoder process > out, with the bytes measured on the way."""
+            out: Path, progress: Progress | None, curve: CurveRecorder | None = None) -> LoudnessStats:
+    """One streamed pass: filter process | MP3 encoder process > out, with the bytes measured on the way
+    (and their loudness curve recorded by ``curve``)."""
     stream = chain_filters(ffmpeg.input(str(p.path)).audio, filters)
     producer = compile_command(stream.output("pipe:", format="s16le", ac=channels, ar=SAMPLE_RATE))
     encoder = compile_command(
@@ -241,6 +290,7 @@ def _encode(p: Probe, filters: list[tuple[str, dict]], channels: int, bitrate: s
         .output("pipe:", format="mp3", acodec="libmp3lame", audio_bitrate=bitrate, ar=SAMPLE_RATE, ac=channels,
                 write_xing=1)
     )
-    measurer = measure_command("pipe:", peak=True, fmt="mp3", mono=channels == 1)
-    stderr = run_chain(producer, encoder, out, measurer=measurer, on_stderr_line=progress_reader(progress))
-    return parse_ebur128_summary(stderr or "")
+    measurer = measure_command("pipe:", peak=SAMPLE_RATE, fmt="mp3", mono=channels == 1, framelog=curve is not None)
+    stderr = run_chain(producer, encoder, out, measurer=measurer, on_stderr_line=progress_reader(progress),
+                       on_measurer_line=curve)
+    return parse_measurement(stderr or "")

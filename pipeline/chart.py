@@ -107,20 +107,32 @@ def curve_command(path: Path, *, mono: bool = False) -> list[str]:
 KEEP_EVERY = 0.5  # seconds: the 3 s short-term window changes little in between; a 2-hour curve stays small
 
 
-def measure_curve(path: Path, *, mono: bool = False) -> Curve:
-    """The curve of ``path``, parsed line by line as ffmpeg logs it and thinned to one point per
-    ``KEEP_EVERY`` seconds, so neither the log (72,000 lines for two hours) nor every point is held."""
-    kept: dict[int, Point] = {}
+class CurveRecorder:
+    """Collects a curve line by line as ffmpeg logs it (``run``'s ``on_stderr_line``), thinned to one point
+    per ``KEEP_EVERY`` seconds, so neither the log (72,000 lines for two hours) nor every point is held.
+    Lets a pass that runs anyway (a measurement, the encode's measurer) draw the picture's curve too."""
 
-    def on_line(line: str) -> None:
+    def __init__(self) -> None:
+        self._kept: dict[int, Point] = {}
+
+    def __call__(self, line: str) -> None:
         for m in _FRAME.finditer(line):
             t = float(m["t"])
-            kept[int(t // KEEP_EVERY)] = Point(t, _level(m["m"]), _level(m["s"]))
+            self._kept[int(t // KEEP_EVERY)] = Point(t, _level(m["m"]), _level(m["s"]))
 
-    run(curve_command(path, mono=mono), on_stderr_line=on_line)
-    if not kept:
+    def curve(self) -> Curve | None:
+        """The curve so far; None when no frame was logged."""
+        return Curve(tuple(self._kept[k] for k in sorted(self._kept))) if self._kept else None
+
+
+def measure_curve(path: Path, *, mono: bool = False) -> Curve:
+    """The curve of ``path`` (one ffmpeg pass, for a file no pass measured on the way)."""
+    recorder = CurveRecorder()
+    run(curve_command(path, mono=mono), on_stderr_line=recorder)
+    curve = recorder.curve()
+    if curve is None:
         raise ValueError(f"no ebur128 frame log for {path}")
-    return Curve(tuple(kept[k] for k in sorted(kept)))
+    return curve
 
 
 def measure_curves(source: Path, delivered: Path, *, mono: bool = False) -> tuple[Curve, Curve]:
@@ -253,5 +265,5 @@ def loudness_picture(source: Path, delivered: Path, out: Path, *, title: str, ta
                 before_stats=before, after_stats=after)
 
 
-__all__ = ["Curve", "Point", "describe", "draw", "format_level", "loudness_picture", "measure_curve", "measure_curves",
+__all__ = ["Curve", "CurveRecorder", "Point", "describe", "draw", "format_level", "loudness_picture", "measure_curve", "measure_curves",
            "parse_short_term", "read_curve", "speech_median"]

@@ -200,12 +200,13 @@ def publish_episode(site: Site, req: EpisodeRequest, *, storage: Storage | None 
         if reuse:
             report.stage("unchanged since the last publish: reusing the media in the store")
             media, before, after = existing.media, existing.loudness_before, existing.loudness_after
+            curves = (None, None)
             result.reused_media = True
         elif dry_run:
             report.stage("dry run: measuring only")
-            from .audio import measure
-            before = measure(p.path, [])
-            after, media = None, None
+            from .audio import measure, source_rate
+            before = measure(p.path, [], peak=source_rate(p))
+            after, media, curves = None, None, (None, None)
         else:
             out = Path(tmp) / "episode.mp3"
             encoded = master_mp3(p, show.loudness, out, on_pass=report.stage,
@@ -215,10 +216,10 @@ def publish_episode(site: Site, req: EpisodeRequest, *, storage: Storage | None 
             sha = sha256_file(out)
             media = describe(site, media_key(show.id, date, slug, sha, ".mp3"), out, sha,
                              duration=round(delivered.duration, 3))
-            before, after = encoded.before, encoded.after
+            before, after, curves = encoded.before, encoded.after, encoded.curves
         picture = None if dry_run else loudness_rendition(
             site, storage, show, p, Path(tmp) / "episode.mp3", slug=slug, title=title, media=media, before=before,
-            after=after, previous=existing if reuse else None, report=report)
+            after=after, previous=existing if reuse else None, report=report, curves=curves)
         image = None
         if req.image is not None:
             sha = sha256_file(req.image)

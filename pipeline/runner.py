@@ -90,7 +90,7 @@ def ffmpeg_args(*args: str) -> list[str]:
     return ["ffmpeg", "-hide_banner", "-nostdin", "-y", *args]
 
 
-def _drain(stream, sink: list[str], on_line: Callable[[str], None] | None) -> None:
+def _drain(stream, sink: "collections.deque[str]", on_line: Callable[[str], None] | None) -> None:
     for line in stream:
         sink.append(line)
         if on_line:
@@ -104,11 +104,14 @@ def run_chain(
     *,
     measurer: Sequence[str] | None = None,
     on_stderr_line: Callable[[str], None] | None = None,
+    on_measurer_line: Callable[[str], None] | None = None,
 ) -> str | None:
     """Run ``producer | encoder > output`` (and ``| measurer`` on a copy of the encoder's bytes).
 
     Each is an ffmpeg process of its own, so filtering, encoding and measuring the delivered bytes
-    use both cores at once instead of one after another. Returns the measurer's stderr.
+    use both cores at once instead of one after another. ``on_stderr_line`` sees the producer's lines
+    (progress), ``on_measurer_line`` the measurer's (a frame log). Returns the measurer's last
+    ``STDERR_TAIL_LINES`` stderr lines (its summary comes last).
     Any failing process raises ToolError with its command and stderr tail; the output is then removed.
     """
     import threading
@@ -117,7 +120,8 @@ def run_chain(
     for cmd in cmds:
         log.debug("run: %s", shlex.join(cmd))
     procs: list[subprocess.Popen] = []
-    errs: list[list[str]] = [[] for _ in cmds]
+    errs = [collections.deque(maxlen=STDERR_TAIL_LINES) for _ in cmds]
+    callbacks = [on_stderr_line, None, on_measurer_line]
     threads = []
     try:
         p1 = subprocess.Popen(cmds[0], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -133,7 +137,7 @@ def run_chain(
 
         for i, p in enumerate(procs):
             text = io.TextIOWrapper(p.stderr, errors="replace", newline=None)
-            t = threading.Thread(target=_drain, args=(text, errs[i], on_stderr_line if i == 0 else None), daemon=True)
+            t = threading.Thread(target=_drain, args=(text, errs[i], callbacks[i]), daemon=True)
             t.start()
             threads.append(t)
         with open(output, "wb") as out:

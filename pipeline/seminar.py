@@ -208,6 +208,7 @@ def publish_seminar(site: Site, req: SeminarRequest, *, storage: Storage | None 
         mp4 = work / "seminar.mp4"
         mp3 = work / "audio.mp3"
         mp3_job = curve_job = None
+        side_jobs_started = False
         curves = (None, None)
         pool = stack.enter_context(ThreadPoolExecutor(1))
         if "video" in reused:
@@ -216,9 +217,9 @@ def publish_seminar(site: Site, req: SeminarRequest, *, storage: Storage | None 
             result.copied_video = existing.source.get("video") == "copied"
         elif dry_run:
             report.stage("dry run: measuring only")
-            from .audio import measure
+            from .audio import measure, source_rate
 
-            video, before, after = None, measure(p.path, []), None
+            video, before, after = None, measure(p.path, [], peak=source_rate(p)), None
         else:
             # The source is measured once for both deliveries, and the MP3 is made on the other core while
             # the MP4's AAC is encoded (the longest step, one core), not while the limiter is calibrated before
@@ -227,14 +228,17 @@ def publish_seminar(site: Site, req: SeminarRequest, *, storage: Storage | None 
                                       say=report.stage)
 
             def on_pass(msg: str) -> None:
-                nonlocal mp3_job, curve_job
+                nonlocal mp3_job, curve_job, side_jobs_started
                 report.stage(msg)
-                if curve_job is None and msg.startswith("encoding (pass 1"):
+                if not side_jobs_started and msg.startswith("encoding (pass 1"):
+                    side_jobs_started = True
                     if "audio" not in reused:
                         mp3_job = pool.submit(audio_only_mp3, p, show.loudness, mp3, measured=measured,
                                               on_pass=lambda m: report.stage(f"audio-only MP3: {m}"))
-                    # The loudness picture's "before", on the same core after the MP3.
-                    curve_job = pool.submit(measure_curve, p.path, mono=delivery_format(p)[0] == 1)
+                    # The loudness picture's "before" was recorded while measuring, as stereo; a mono
+                    # recording is drawn as dual-mono, like its MP3: measured on the same core after the MP3.
+                    if delivery_format(p)[0] == 1:
+                        curve_job = pool.submit(measure_curve, p.path, mono=True)
 
             encoded = master_mp4(p, show.loudness, mp4, on_pass=on_pass, measured=measured,
                                  progress=lambda t: report.progress(t, p.duration))
@@ -242,7 +246,7 @@ def publish_seminar(site: Site, req: SeminarRequest, *, storage: Storage | None 
             video = describe(site, key(slug, sha, ".mp4"), mp4, sha, duration=round(encoded.duration, 3),
                              width=encoded.width, height=encoded.height)
             before, after, result.copied_video = encoded.before, encoded.after, encoded.copied_video
-            curves = (curve_job.result() if curve_job else None, encoded.curve)
+            curves = (curve_job.result() if curve_job else encoded.before_curve, encoded.curve)
             files["video"] = mp4
         # The poster frame and the audio-only MP3.
         if "poster" in reused:

@@ -19,15 +19,14 @@ from pathlib import Path
 import ffmpeg
 
 from .audio import (
-    EncodedAudio, Progress, SourceLoudness, chain_filters, compile_command, master_mp3, measure, measure_command, normalise,
-    programme_filters, progress_reader,
+    EncodedAudio, Progress, SourceLoudness, chain_filters, compile_command, master_mp3, measure, measure_command,
+    normalise, parse_measurement, programme_filters, progress_reader,
 )
-from .chart import Curve, parse_short_term
+from .chart import Curve, CurveRecorder
 from .config import Loudness
 from .errors import InputError
 from .probe import Probe, Stream, probe, require_audio
 from .records import LoudnessStats
-from .loudness import parse_ebur128_summary
 from .runner import ffmpeg_args, run, run_chain
 
 # Browsers decode these H.264 profiles (Main and High in 8-bit 4:2:0 everywhere); not High 10, 4:2:2,
@@ -73,6 +72,7 @@ class EncodedVideo:
     width: int
     height: int
     curve: Curve | None = None  # the delivered audio's loudness every 100 ms, for the loudness picture
+    before_curve: Curve | None = None  # the recording's, as measured (stereo) for the gain
 
 
 # --- checks --------------------------------------------------------------------------------------
@@ -117,17 +117,18 @@ def master_mp4(p: Probe, target: Loudness, out: Path, *, progress: Progress | No
             run(encode_video_command(p, video, scratch), on_stderr_line=progress_reader(progress))
             video_from, index = scratch, 0
 
-        logged = [""]  # the last pass's measurer output
+        delivered = [CurveRecorder()]  # the last pass's: that is the sound delivered
 
         def encode(gain: float, ceiling: float) -> LoudnessStats:
             producer, encoder, measurer = aac_commands(p, programme_filters(target, gain, ceiling, AAC_RATE))
-            logged[0] = run_chain(producer, encoder, sound, measurer=measurer,
-                                  on_stderr_line=progress_reader(progress)) or ""
-            return parse_ebur128_summary(logged[0])
+            delivered[0] = CurveRecorder()
+            return parse_measurement(run_chain(producer, encoder, sound, measurer=measurer,
+                                                   on_stderr_line=progress_reader(progress),
+                                                   on_measurer_line=delivered[0]) or "")
 
         # Measured as stereo even when the recording is mono: ffmpeg's upmix keeps the loudness as measured.
         def calibrate(gain: float, ceiling: float) -> LoudnessStats:
-            return measure(p.path, programme_filters(target, gain, ceiling, AAC_RATE), peak=False)
+            return measure(p.path, programme_filters(target, gain, ceiling, AAC_RATE))
 
         done = normalise(p, target, encode, allowance=AAC_SHIFT_LU, progress=progress, say=say, measured=measured,
                          calibrate=calibrate)
@@ -135,15 +136,11 @@ def master_mp4(p: Probe, target: Loudness, out: Path, *, progress: Progress | No
     finally:
         scratch.unlink(missing_ok=True)
         sound.unlink(missing_ok=True)
-    delivered = probe(out)
-    assert delivered.video is not None
-    try:
-        curve = parse_short_term(logged[0])
-    except ValueError:
-        curve = None  # the picture measures the MP4 instead
+    made = probe(out)
+    assert made.video is not None
     return EncodedVideo(path=out, before=done.before, after=done.after, gain_db=done.gain_db, encodes=done.encodes,
-                        copied_video=copy, duration=delivered.duration, width=delivered.video.width or 0,
-                        height=delivered.video.height or 0, curve=curve)
+                        copied_video=copy, duration=made.duration, width=made.video.width or 0,
+                        height=made.video.height or 0, curve=delivered[0].curve(), before_curve=done.before_curve)
 
 
 def encode_video_command(p: Probe, video: Stream, out: Path) -> list[str]:
@@ -166,7 +163,7 @@ def aac_commands(p: Probe, audio_filters: list[tuple[str, dict]]) -> tuple[list[
     producer = compile_command(chain_filters(ffmpeg.input(str(p.path)).audio, audio_filters).output("pipe:", **pcm))
     encoder = compile_command(ffmpeg.input("pipe:", **pcm).output(
         "pipe:", format="adts", acodec="aac", audio_bitrate=AAC_BITRATE, ar=AAC_RATE, ac=2))
-    return producer, encoder, measure_command("pipe:", peak=True, fmt="aac", framelog=True)
+    return producer, encoder, measure_command("pipe:", peak=AAC_RATE, fmt="aac", framelog=True)
 
 
 def mux_command(video_from: Path, index: int, sound: Path, out: Path) -> list[str]:

@@ -1,0 +1,65 @@
+"""The loudness meter against ffmpeg's own ebur128 (integrated loudness and true peak), on signals whose
+true peak lies between the samples, above 0 dBFS, at other rates, and on speech."""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+
+import pytest
+
+from conftest import ffmpeg
+from pipeline.audio import measure, source_rate
+from pipeline.loudness import parse_true_peak, true_peak_filters
+from pipeline.probe import probe
+
+
+def reference(path) -> dict[str, float]:
+    """ffmpeg's ebur128 with its own true-peak meter, read here independently of the pipeline's parser."""
+    err = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-i", str(path), "-af", "ebur128=peak=true",
+                          "-f", "null", "-"], capture_output=True, text=True).stderr
+    summary = err[err.rindex("Summary:"):]
+    return {k: float(v) for k, v in re.findall(r"^\s*(I|LRA|Peak):\s+(-?[\d.]+)", summary, re.M)}
+
+
+def tone(path, amplitude: float, rate: int) -> None:
+    """A sine at a quarter of the rate, a quarter-period off the samples: every sample sits at 0.707 of the
+    waveform's crest, so the true peak is 3 dB above the sample peak."""
+    ffmpeg("-f", "lavfi", "-i", f"aevalsrc={amplitude}*sin(2*PI*{rate // 4}*t+PI/4)|{amplitude}*sin(2*PI*{rate // 4}*t+PI/4)"
+           f":s={rate}:d=4", "-af", "afade=t=in:d=0.5,afade=t=out:st=3.5:d=0.5",  # no onset click to overshoot
+           "-c:a", "pcm_f32le", str(path))
+
+
+@pytest.mark.parametrize("amplitude, rate", [(0.891, 44100), (1.5, 48000), (0.5, 96000)])
+def test_true_peak_between_samples_and_above_full_scale(tmp_path, amplitude, rate):
+    path = tmp_path / "tone.wav"
+    tone(path, amplitude, rate)
+    got = measure(path, peak=rate)
+    expected = reference(path)
+    assert got.true_peak == pytest.approx(expected["Peak"], abs=0.15)
+    assert got.integrated == pytest.approx(expected["I"], abs=0.05)
+    sample_peak = 20 * math.log10(amplitude * 0.7071)
+    assert got.true_peak > sample_peak + 2.5  # the meter really looks between the samples
+
+
+def test_speech_agrees_with_ebur128(media):
+    got = measure(media["conversation"], peak=source_rate(probe(media["conversation"])))
+    expected = reference(media["conversation"])
+    assert got.true_peak == pytest.approx(expected["Peak"], abs=0.15)
+    assert got.integrated == pytest.approx(expected["I"], abs=0.05)
+    assert got.lra == pytest.approx(expected["LRA"], abs=0.05)
+
+
+def test_oversampling_reaches_176k():
+    assert true_peak_filters(44100)[0][1]["out_sample_rate"] == 176400
+    assert true_peak_filters(48000)[0][1]["out_sample_rate"] == 192000
+    assert true_peak_filters(96000)[0][1]["out_sample_rate"] == 192000
+    assert true_peak_filters(192000)[0][1]["out_sample_rate"] == 192000
+
+
+def test_parse_true_peak_adds_back_the_headroom():
+    line = "[Parsed_volumedetect_4 @ 0x5654532f8040] max_volume: -14.1 dB\n"
+    assert parse_true_peak(line) == pytest.approx(-2.1)
+    with pytest.raises(ValueError):
+        parse_true_peak("no summary here")
