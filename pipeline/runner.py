@@ -26,6 +26,7 @@ def install_hint(platform: str = sys.platform) -> str:
 
 
 STDERR_TAIL_LINES = 400
+BACKGROUND = 10  # the ``nice`` of work that is needed only at the end
 
 INSTALL_HINT = install_hint()
 
@@ -51,17 +52,22 @@ def run(
     *,
     on_stderr_line: Callable[[str], None] | None = None,
     check: bool = True,
+    nice: int = 0,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``args`` (args[0] is a tool name), capture output, and raise ToolError with evidence on failure.
 
     ``on_stderr_line`` sees each stderr line as it arrives (ffmpeg's progress), so long runs can drive a bar;
     the result's ``stderr`` then holds the last ``STDERR_TAIL_LINES`` lines only (summaries come last).
+    ``nice`` lowers the priority of work that is off the critical path (see ``renice``).
     """
     cmd = [tool_path(args[0]), *args[1:]]
     log.debug("run: %s", shlex.join(cmd))
     if on_stderr_line is None:
-        proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace", stdin=subprocess.DEVNULL)
-        stderr = proc.stderr
+        with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                              text=True, errors="replace") as p:
+            renice(p, nice)
+            stdout, stderr = p.communicate()
+        proc = subprocess.CompletedProcess(cmd, p.returncode, stdout, stderr)
     else:
         # The callback sees every line; only the tail is kept (a 2-hour frame log is 72,000 lines).
         lines: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
@@ -69,6 +75,7 @@ def run(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
             text=True, errors="replace", bufsize=1,
         ) as p:
+            renice(p, nice)
             assert p.stderr is not None and p.stdout is not None
             for line in p.stderr:
                 lines.append(line)
@@ -83,6 +90,17 @@ def run(
             command=cmd, stderr_tail=tail, returncode=proc.returncode,
         )
     return proc
+
+
+def renice(proc: subprocess.Popen, nice: int) -> None:
+    """Lower ``proc``'s CPU priority by ``nice``. On two cores, a step that is needed only at the end (the
+    source's own measurement, a seminar's audio-only MP3) then yields to the step everything waits for
+    (the encoder), instead of taking an equal share of its core."""
+    if nice:
+        try:
+            os.setpriority(os.PRIO_PROCESS, proc.pid, nice)
+        except (ProcessLookupError, PermissionError):
+            pass  # already gone, or not allowed: it only ran at normal priority
 
 
 def ffmpeg_args(*args: str) -> list[str]:
@@ -105,13 +123,14 @@ def run_chain(
     measurer: Sequence[str] | None = None,
     on_stderr_line: Callable[[str], None] | None = None,
     on_measurer_line: Callable[[str], None] | None = None,
+    nice: int = 0,
 ) -> str | None:
     """Run ``producer | encoder > output`` (and ``| measurer`` on a copy of the encoder's bytes).
 
     Each is an ffmpeg process of its own, so filtering, encoding and measuring the delivered bytes
     use both cores at once instead of one after another. ``on_stderr_line`` sees the producer's lines
     (progress), ``on_measurer_line`` the measurer's (a frame log). Returns the measurer's last
-    ``STDERR_TAIL_LINES`` stderr lines (its summary comes last).
+    ``STDERR_TAIL_LINES`` stderr lines (its summary comes last). ``nice``: as for ``run``.
     Any failing process raises ToolError with its command and stderr tail; the output is then removed.
     """
     import threading
@@ -136,6 +155,7 @@ def run_chain(
         import io
 
         for i, p in enumerate(procs):
+            renice(p, nice)
             text = io.TextIOWrapper(p.stderr, errors="replace", newline=None)
             t = threading.Thread(target=_drain, args=(text, errs[i], callbacks[i]), daemon=True)
             t.start()

@@ -49,6 +49,7 @@ from .publish import (
 )
 from .notes import text_as_markdown
 from .records import Episode, Media, Person, slugify
+from .runner import BACKGROUND
 from .storage import SHORT, Storage, content_type_for, open_storage
 from .tagging import Tags, tag_mp3
 from .video import audio_only_mp3, captions_to_vtt, check_pdf, master_mp4, poster, poster_time, require_video
@@ -233,7 +234,8 @@ def publish_seminar(site: Site, req: SeminarRequest, *, storage: Storage | None 
                 if not side_jobs_started and msg.startswith("encoding (pass 1"):
                     side_jobs_started = True
                     if "audio" not in reused:
-                        mp3_job = pool.submit(audio_only_mp3, p, show.loudness, mp3, measured=measured,
+                        # At lower priority: the MP4's AAC encoder is what the whole run waits for.
+                        mp3_job = pool.submit(audio_only_mp3, p, show.loudness, mp3, measured=measured, nice=BACKGROUND,
                                               on_pass=lambda m: report.stage(f"audio-only MP3: {m}"))
                     # The loudness picture's "before" was recorded while measuring, as stereo; a mono
                     # recording is drawn as dual-mono, like its MP3: measured on the same core after the MP3.

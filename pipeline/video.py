@@ -19,8 +19,8 @@ from pathlib import Path
 import ffmpeg
 
 from .audio import (
-    EncodedAudio, Progress, SourceLoudness, chain_filters, compile_command, master_mp3, measure, measure_command,
-    normalise, parse_measurement, programme_filters, progress_reader,
+    EncodedAudio, Progress, SourceLoudness, calibration_filters, chain_filters, compile_command, master_mp3, measure,
+    measure_command, normalise, parse_measurement, programme_filters, progress_reader,
 )
 from .chart import Curve, CurveRecorder
 from .config import Loudness
@@ -39,7 +39,8 @@ AAC_BITRATE = "128k"
 # What the AAC encoder alone takes away from the programme's loudness: less than 0.1 LU. The limiter's
 # share (measured on the espeak-ng two-speaker sample: 0.5 LU at -16 LUFS, 0.0 at -23 LUFS, so no
 # fixed first guess fits both) is measured before the first encode by a filter-only pass (normalise's
-# ``calibrate``), which costs a seventh of the AAC encode a missed guess would repeat.
+# ``calibrate``) on a sample of the programme, which costs a thirtieth of the AAC encode a missed guess
+# would repeat.
 AAC_SHIFT_LU = 0.05
 
 # Re-encoding, only when the recording's video is not web-ready. Seminar recordings are screen-captured
@@ -128,7 +129,7 @@ def master_mp4(p: Probe, target: Loudness, out: Path, *, progress: Progress | No
 
         # Measured as stereo even when the recording is mono: ffmpeg's upmix keeps the loudness as measured.
         def calibrate(gain: float, ceiling: float) -> LoudnessStats:
-            return measure(p.path, programme_filters(target, gain, ceiling, AAC_RATE))
+            return measure(p.path, calibration_filters(target, gain, ceiling, AAC_RATE, p.duration))
 
         done = normalise(p, target, encode, allowance=AAC_SHIFT_LU, progress=progress, say=say, measured=measured,
                          calibrate=calibrate)
@@ -194,11 +195,12 @@ def poster(src: Path, out: Path, at: float | None = None) -> Path:
 
 
 def audio_only_mp3(p: Probe, target: Loudness, out: Path, *, progress: Progress | None = None,
-                   on_pass: Callable[[str], None] | None = None, measured: SourceLoudness | None = None) -> EncodedAudio:
+                   on_pass: Callable[[str], None] | None = None, measured: SourceLoudness | None = None,
+                   nice: int = 0) -> EncodedAudio:
     """The recording's sound as a podcast MP3 (the first audio stream, exactly as ``publish episode`` makes it).
     ``measured`` (from ``audio.measure_source``) is used when it was measured the way the MP3 is (mono or not)."""
     require_audio(p)
-    return master_mp3(p, target, out, progress=progress, on_pass=on_pass, measured=measured)
+    return master_mp3(p, target, out, progress=progress, on_pass=on_pass, measured=measured, nice=nice)
 
 
 # --- captions ------------------------------------------------------------------------------------

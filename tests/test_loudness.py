@@ -63,3 +63,39 @@ def test_parse_true_peak_adds_back_the_headroom():
     assert parse_true_peak(line) == pytest.approx(-2.1)
     with pytest.raises(ValueError):
         parse_true_peak("no summary here")
+
+
+def test_calibration_samples_long_programmes_after_levelling():
+    from pipeline.audio import calibration_filters, programme_filters
+    from pipeline.config import Loudness
+
+    target = Loudness()
+    whole = programme_filters(target, 2.0, -2.0, 48000)
+    assert calibration_filters(target, 2.0, -2.0, 48000, duration=300) == whole
+    sampled = [name for name, _ in calibration_filters(target, 2.0, -2.0, 48000, duration=1800)]
+    assert sampled[:3] == ["dynaudnorm", "aselect", "asetpts"]  # levelling sees the whole signal
+    assert sampled[3:] == [name for name, _ in whole[1:]]
+
+
+def test_sampled_calibration_reads_like_the_whole(tmp_path, media):
+    """Ten copies of the two-speaker conversation (about 7 minutes): the sample reads what the whole does."""
+    from pipeline.audio import calibration_filters
+    from pipeline.config import Loudness
+
+    long = tmp_path / "long.wav"
+    ffmpeg("-stream_loop", "9", "-i", str(media["conversation"]), "-c", "copy", str(long))
+    duration = probe(long).duration
+    target = Loudness()
+    whole = measure(long, calibration_filters(target, 4.0, -2.0, 48000, duration=0))
+    sample = measure(long, calibration_filters(target, 4.0, -2.0, 48000, duration=max(duration, 600)))
+    assert sample.integrated == pytest.approx(whole.integrated, abs=0.3)
+
+
+def test_background_work_runs_at_lower_priority():
+    import os
+
+    from pipeline.runner import BACKGROUND, run
+
+    # `sh -c 'nice'` prints its own niceness: the process was reniced right after it started.
+    seen = run(["sh", "-c", "sleep 0.2; nice"], nice=BACKGROUND).stdout.strip()
+    assert int(seen) == os.nice(0) + BACKGROUND
