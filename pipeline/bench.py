@@ -532,8 +532,8 @@ def bench_long_audio(res: Results, cache: Path, work: Path, say) -> None:
     row.data["by_name_mb"] = {k: round(v * 1024 / MB, 1) for k, v in s.by_name_kb.items()}
     names = ", ".join(f"{k} {v:.0f}" for k, v in sorted(row.data["by_name_mb"].items(), key=lambda kv: -kv[1])
                       if v >= 1)
-    row.figures = (f"tree peak RSS {s.rss_tree_kb * 1024 / MB:.0f} MB ({names} MB), "
-                   f"PSS {s.pss_tree_kb * 1024 / MB:.0f} MB")
+    row.figures = (f"tree peak PSS {s.pss_tree_kb * 1024 / MB:.0f} MB; RSS summed over the processes "
+                   f"{s.rss_tree_kb * 1024 / MB:.0f} MB (largest seen: {names} MB)")
     if s.ok:
         key = json.loads(stdout)["media"]["url"].split("/", 3)[3]
         row.data["loudness"] = [ebur128(proj / "public" / key)]
@@ -927,11 +927,15 @@ def goals(res: Results) -> list[Goal]:
         out.append(Goal("multipart upload: at least 0.9x the throughput of upload_file", status(None), "not measured"))
     long = r.get("audio.publish-2h")
     if long and long.ok_samples:
-        peak = long.stats()["rss_tree_mb"]
-        out.append(Goal("publish episode on a 2-hour recording: peak memory under 200 MB (process tree)",
-                        status(peak < 200), long.figures.split(";")[0]))
+        # Judged on PSS, the tree's memory as the machine holds it: RSS summed over processes counts the
+        # ffmpeg libraries (~45 MB, the same pages) once per ffmpeg, so 4 ffmpegs decoding nothing would
+        # "use" 180 MB. Both are printed.
+        peak = long.stats()["pss_tree_mb"]
+        out.append(Goal("publish episode on a 2-hour recording: peak memory under 200 MB (process tree, PSS)",
+                        status(peak < 200),
+                        f"tree peak PSS {peak:.0f} MB (RSS summed over the processes {long.stats()['rss_tree_mb']:.0f} MB)"))
     else:
-        out.append(Goal("publish episode on a 2-hour recording: peak memory under 200 MB (process tree)",
+        out.append(Goal("publish episode on a 2-hour recording: peak memory under 200 MB (process tree, PSS)",
                         status(None), "full mode only" if not long else "; ".join(long.errors)))
     return out
 
