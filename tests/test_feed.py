@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import email.utils
 import io
 import re
 import time
 import uuid
+from zoneinfo import ZoneInfo
 
 import feedparser
 import podcastparser
@@ -16,7 +18,7 @@ import pytest
 from lxml import etree
 
 from media_fixtures import NS, artwork, channel, episode, media, site_and_show
-from pipeline.feed import render_feed
+from pipeline.feed import render_feed, rfc2822
 from pipeline.podcastns import PODCAST_NS, PODCAST_NS_LEGACY, person_role, podcast_guid
 from pipeline.records import Chapter, Person
 
@@ -161,6 +163,15 @@ def test_a_character_xml_does_not_allow_names_the_record(site_show):
     bad = episode(site, 2, date=dt.date(2024, 1, 1), title="Episode\x0b 2")  # not the first item
     with pytest.raises(ValueError, match=re.escape(bad.record_name)):
         render_feed(show, site, [episode(site, 1), bad], artwork=artwork(site), today=TODAY)
+
+
+@pytest.mark.parametrize("zone", ["Europe/Oslo", "America/St_Johns", "Asia/Kolkata", "UTC"])
+def test_item_dates_are_written_as_email_utils_writes_them(zone):
+    """feed.rfc2822 formats by hand what email.utils.format_datetime gives: summer and winter time, offsets
+    west of UTC and by the half hour."""
+    for day in range(0, 366, 7):
+        moment = dt.datetime.combine(dt.date(2024, 1, 1) + dt.timedelta(days=day), dt.time(6, 30, 5), ZoneInfo(zone))
+        assert rfc2822(moment) == email.utils.format_datetime(moment)
 
 
 def test_unknown_roles_are_named_as_guests():
