@@ -15,6 +15,7 @@ import random
 import tempfile
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -86,6 +87,15 @@ def sha256_file(path: Path) -> str:
         while chunk := f.read(1 << 20):
             h.update(chunk)
     return h.hexdigest()
+
+
+def check_and_hash(p: Probe) -> str:
+    """Refuse a damaged recording (``probe.check_whole``: ffmpeg decodes it whole) and return its sha256,
+    hashed meanwhile on the other core: both read the same file, so it is read from disk once."""
+    with ThreadPoolExecutor(1) as pool:
+        sha = pool.submit(sha256_file, p.path)
+        check_whole(p)
+        return sha.result()
 
 
 def check_title(title: str) -> str:
@@ -173,7 +183,7 @@ def publish_episode(site: Site, req: EpisodeRequest, *, storage: Storage | None 
     report.stage(f"probing {req.source.name}")
     p = probe(req.source)
     require_audio(p)
-    check_whole(p)
+    source_sha = check_and_hash(p)
     chapters: tuple[Chapter, ...] = read_chapters(req.chapters_file, p.duration) if req.chapters_file else ()
     transcript_types = check_transcripts(req.transcripts)
     storage = storage or open_storage(site.storage, site.root)
@@ -184,7 +194,6 @@ def publish_episode(site: Site, req: EpisodeRequest, *, storage: Storage | None 
                          "reserved, so choose another title", str(req.source))
     date = req.date or (existing.date if existing else today)
     guid = existing.guid if existing else str(uuid.uuid4())
-    source_sha = sha256_file(req.source)
     cover = req.image or show.artwork
     tags = Tags(title=title, artist=show.author, album=show.title, date=date.isoformat(),
                 comment=(req.description or notes.split("\n\n")[0])[:500], season=req.season, number=req.number,

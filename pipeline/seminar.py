@@ -41,11 +41,11 @@ from .errors import InputError, PreconditionFailed, StorageError
 from .feed import render_feed
 from .identity import show_podcast_guid
 from .images import check_artwork
-from .probe import check_whole, probe, require_audio
+from .probe import probe, require_audio
 from .publish import (
-    FEED_RETRIES, FeedResult, Reporter, _present, _put_if_changed, artwork_media, check_title, collect_episodes,
-    describe, find_existing, loudness_rendition, media_key, read_notes, recipe, record_item, regenerate_feed,
-    sha256_file, upload_media,
+    FEED_RETRIES, FeedResult, Reporter, _present, _put_if_changed, artwork_media, check_and_hash, check_title,
+    collect_episodes, describe, find_existing, loudness_rendition, media_key, read_notes, recipe, record_item,
+    regenerate_feed, sha256_file, upload_media,
 )
 from .notes import text_as_markdown
 from .records import Episode, Media, Person, slugify
@@ -163,7 +163,7 @@ def publish_seminar(site: Site, req: SeminarRequest, *, storage: Storage | None 
     p = probe(req.source)
     require_video(p)
     require_audio(p)
-    check_whole(p)
+    source_sha = check_and_hash(p)
     captions = captions_to_vtt(req.captions) if req.captions is not None else None
     for path in req.slides:
         check_pdf(path)
@@ -177,7 +177,6 @@ def publish_seminar(site: Site, req: SeminarRequest, *, storage: Storage | None 
         raise InputError(f"a seminar titled like this was retracted (GUID {existing.guid}); its GUID and address "
                          "stay reserved, so choose another title", str(req.source))
     guid = existing.guid if existing else str(uuid.uuid4())
-    source_sha = sha256_file(req.source)
     tags = Tags(title=title, artist=show.author, album=show.title, date=req.date.isoformat(),
                 comment=(req.description or notes.split("\n\n")[0])[:500], cover=show.artwork,
                 cover_mime="image/png" if show.artwork.suffix.lower() == ".png" else "image/jpeg",
