@@ -147,16 +147,30 @@ def recipe(source_sha: str, show: Show, tags: Tags | None, *, version: str = AUD
 
 # --- reading what is published --------------------------------------------------------------
 
+# Manifests already read by this process, by (store, key, ETag): an ETag names the bytes, so what was read
+# before the encode (``find_existing``) is not fetched again when the feed is rebuilt after it; the listing
+# is always fresh, so a colleague's new or changed manifest is still read.
+_manifests_read: dict[tuple[str, str, str], Episode] = {}
+MANIFEST_FETCHES = 8  # at once: a show of 1,000 episodes is 1,000 small GETs
+
+
 def store_manifests(storage: Storage, show: str) -> dict[str, Episode]:
     """Every item the store says is published in ``show``, by GUID."""
-    found = {}
-    for info in storage.list(f"_manifests/{show}/"):
+
+    def read(info) -> Episode | None:
+        known = _manifests_read.get((storage.url, info.key, info.etag))
+        if known is not None:
+            return known
         got = storage.get(info.key)
         if got is None:
-            continue
+            return None  # deleted since the listing
         ep = Episode.from_dict(json.loads(got[0]), f"{storage.url}/{info.key}")
-        found[ep.guid] = ep
-    return found
+        _manifests_read[(storage.url, info.key, got[1].etag)] = ep
+        return ep
+
+    listing = list(storage.list(f"_manifests/{show}/"))
+    with ThreadPoolExecutor(MANIFEST_FETCHES) as pool:
+        return {ep.guid: ep for ep in pool.map(read, listing) if ep is not None}
 
 
 def find_existing(site: Site, storage: Storage, show: str, slug: str) -> Episode | None:

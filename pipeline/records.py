@@ -131,6 +131,9 @@ def manifest_key(show: str, guid: str) -> str:
 
 # --- reading and writing records -------------------------------------------------------------
 
+# libyaml's safe loader when PyYAML was built with it (the wheels are): same documents, ten times faster,
+# which a show of 1,000 records read twice per publish notices.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n?(.*)\Z", re.S)
 
 
@@ -159,7 +162,7 @@ def parse_record(text: str, where: str) -> Episode:
     if not match:
         raise ConfigError([f"{where}: no YAML front matter (the file must start with a line '---')"])
     try:
-        data = yaml.safe_load(match.group(1)) or {}
+        data = yaml.load(match.group(1), Loader=SAFE_LOADER) or {}
     except yaml.YAMLError as e:
         raise ConfigError([f"{where}: front matter is not valid YAML: {e}"]) from None
     if not isinstance(data, dict):

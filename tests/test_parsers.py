@@ -9,7 +9,7 @@ import pytest
 from pipeline.audio import parse_progress_time
 from pipeline.chapters import parse_chapters
 from pipeline.errors import InputError
-from pipeline.loudness import gain_db, limiter_chain, parse_ebur128_summary
+from pipeline.loudness import OVERSAMPLE, gain_db, limiter_chain, parse_ebur128_summary
 from pipeline.config import Loudness
 from pipeline.probe import wav_missing_bytes
 from pipeline.tagging import id3v2_size
@@ -81,7 +81,7 @@ def test_ebur128_summary_missing_is_an_error():
 def test_gain_and_limiter():
     assert gain_db(-22.0, Loudness(integrated=-16.0), encoder_offset=1.0) == 7.0
     up, limit, down = limiter_chain(-2.0, 44100)
-    assert up[1]["out_sample_rate"] == 176400 and down[1]["out_sample_rate"] == 44100
+    assert up[1]["out_sample_rate"] == 44100 * OVERSAMPLE == 88200 and down[1]["out_sample_rate"] == 44100
     assert limit[1]["limit"] == pytest.approx(10 ** (-2 / 20), abs=1e-5)
 
 
