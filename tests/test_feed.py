@@ -8,7 +8,6 @@ import datetime as dt
 import email.utils
 import io
 import re
-import time
 import uuid
 from zoneinfo import ZoneInfo
 
@@ -180,14 +179,28 @@ def test_unknown_roles_are_named_as_guests():
     assert person_role("sjef") == ("guest", "cast")
 
 
-def test_a_thousand_episodes_render_quickly(site_show):
+def test_a_large_feed_written_in_two_processes_is_the_same_feed(site_show, monkeypatch):
+    """From feed.TWO_PROCESSES_FROM items on, a forked copy writes the second half: same bytes, same order."""
+    import pipeline.feed as feed_module
+
     site, show = site_show
-    eps = [episode(site, n, date=dt.date(2020, 1, 1) + dt.timedelta(days=n)) for n in range(1000)]
-    start = time.perf_counter()
-    data = render_feed(show, site, eps, artwork=artwork(site), today=TODAY)
-    elapsed = time.perf_counter() - start
-    assert len(channel(data).findall("item")) == 1000
-    assert elapsed < 10, f"{elapsed:.1f} s for 1,000 episodes"
+    eps = [episode(site, n, date=dt.date(2020, 1, 1) + dt.timedelta(days=n)) for n in range(300)]
+    monkeypatch.setattr(feed_module, "TWO_PROCESSES_FROM", 100)
+    split = render_feed(show, site, eps, artwork=artwork(site), today=TODAY)
+    monkeypatch.setattr(feed_module, "TWO_PROCESSES_FROM", 10**9)
+    assert render_feed(show, site, eps, artwork=artwork(site), today=TODAY) == split
+    assert len(channel(split).findall("item")) == 300
+
+
+def test_a_bad_record_in_the_forked_half_is_still_named(site_show, monkeypatch):
+    import pipeline.feed as feed_module
+
+    monkeypatch.setattr(feed_module, "TWO_PROCESSES_FROM", 4)
+    site, show = site_show
+    eps = [episode(site, n, date=dt.date(2020, 1, 1) + dt.timedelta(days=n)) for n in range(1, 7)]
+    bad = episode(site, 7, date=dt.date(2019, 1, 1), title="Episode\x0b 7")  # oldest: last, in the copy's half
+    with pytest.raises(ValueError, match=re.escape(bad.record_name)):
+        render_feed(show, site, [*eps, bad], artwork=artwork(site), today=TODAY)
 
 
 # --- what app parsers read ------------------------------------------------------------------------
