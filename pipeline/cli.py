@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import signal
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -16,9 +17,10 @@ import click
 
 from . import __version__
 from .config import find_root, load_show, load_site, show_ids
-from .errors import ConfigError, FeedCheckError, PipelineError
+from .errors import ConfigError, FeedCheckError, PipelineError, Stopped
 from .publish import EpisodeRequest, PublishResult, Reporter, list_published, publish_episode, regenerate_feed
 from .records import Episode, Person
+from .runner import stop_tools
 
 
 class DateType(click.ParamType):
@@ -574,9 +576,17 @@ def init(ctx, show_id, title, description, author, email, link, artwork, kind, l
     click.echo(f"Next: publish {command} --show {show_id} --title \"...\"")
 
 
+def _stop(signum: int, _frame) -> None:
+    """SIGTERM/SIGHUP: end the tools at once, then unwind like Ctrl-C so nothing half-written is left."""
+    stop_tools()
+    raise Stopped(signal.Signals(signum).name, 128 + signum)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn our errors into one line and an exit code."""
     traceback = "--traceback" in (argv if argv is not None else sys.argv[1:])
+    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop_signal, _stop)
     try:
         cli.main(args=argv, prog_name="publish", standalone_mode=False)
     except PipelineError as e:
@@ -606,6 +616,10 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
+    except Stopped as e:
+        click.echo(f"stopped by {e.signal_name}; nothing half-written was left (the same command finishes the job)",
+                   err=True)
+        sys.exit(e.exit_code)
     except OSError as e:
         if traceback:
             raise

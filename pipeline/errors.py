@@ -68,6 +68,16 @@ class FeedCheckError(PipelineError):
         super().__init__(f"{len(violations)} problem(s): " + "; ".join(violations), where)
 
 
+class Stopped(BaseException):
+    """The run was told to stop (SIGTERM, SIGHUP: a closed terminal, a CI timeout, ``kill``). A BaseException,
+    like KeyboardInterrupt, so no ``except Exception`` swallows it: it unwinds every ``finally`` and
+    context manager, which remove temporary folders and half-written files."""
+
+    def __init__(self, signal_name: str, exit_code: int):
+        super().__init__(signal_name)
+        self.signal_name, self.exit_code = signal_name, exit_code
+
+
 def read_utf8(path) -> str:
     """A producer's text file (notes, chapters, transcript), or an InputError naming it."""
     try:

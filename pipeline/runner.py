@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import collections
+import io
 import logging
 import os
 import shlex
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Sequence
 
 from .errors import ToolError
@@ -29,6 +31,27 @@ STDERR_TAIL_LINES = 400
 BACKGROUND = 10  # the ``nice`` of work that is needed only at the end
 
 INSTALL_HINT = install_hint()
+
+# Every tool running now, so a stopped run can end them at once (``stop_tools``) instead of leaving an
+# ffmpeg encoding into a deleted folder, or a worker thread waiting for one.
+_running: set[subprocess.Popen] = set()
+_running_lock = threading.Lock()
+
+
+def _track(proc: subprocess.Popen, running: bool) -> None:
+    with _running_lock:
+        (_running.add if running else _running.discard)(proc)
+
+
+def stop_tools() -> None:
+    """Kill every tool this process started that is still running."""
+    with _running_lock:
+        procs = list(_running)
+    for proc in procs:
+        try:
+            proc.kill()
+        except OSError:
+            pass
 
 
 def tool_path(name: str) -> str:
@@ -65,8 +88,12 @@ def run(
     if on_stderr_line is None:
         with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
                               text=True, errors="replace") as p:
-            renice(p, nice)
-            stdout, stderr = p.communicate()
+            _track(p, True)
+            try:
+                renice(p, nice)
+                stdout, stderr = p.communicate()
+            finally:
+                _track(p, False)
         proc = subprocess.CompletedProcess(cmd, p.returncode, stdout, stderr)
     else:
         # The callback sees every line; only the tail is kept (a 2-hour frame log is 72,000 lines).
@@ -75,12 +102,16 @@ def run(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
             text=True, errors="replace", bufsize=1,
         ) as p:
-            renice(p, nice)
-            assert p.stderr is not None and p.stdout is not None
-            for line in p.stderr:
-                lines.append(line)
-                on_stderr_line(line)
-            stdout = p.stdout.read()
+            _track(p, True)
+            try:
+                renice(p, nice)
+                assert p.stderr is not None and p.stdout is not None
+                for line in p.stderr:
+                    lines.append(line)
+                    on_stderr_line(line)
+                stdout = p.stdout.read()
+            finally:
+                _track(p, False)
         stderr = "".join(lines)
         proc = subprocess.CompletedProcess(cmd, p.returncode, stdout, stderr)
     if check and proc.returncode != 0:
@@ -133,8 +164,6 @@ def run_chain(
     ``STDERR_TAIL_LINES`` stderr lines (its summary comes last). ``nice``: as for ``run``.
     Any failing process raises ToolError with its command and stderr tail; the output is then removed.
     """
-    import threading
-
     cmds = [[tool_path(c[0]), *c[1:]] for c in (producer, encoder, *( [measurer] if measurer else []))]
     for cmd in cmds:
         log.debug("run: %s", shlex.join(cmd))
@@ -145,15 +174,16 @@ def run_chain(
     try:
         p1 = subprocess.Popen(cmds[0], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         procs.append(p1)
+        _track(p1, True)
         p2 = subprocess.Popen(cmds[1], stdin=p1.stdout, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         procs.append(p2)
+        _track(p2, True)
         p1.stdout.close()  # so p1 sees SIGPIPE if p2 dies
         p3 = None
         if measurer:
             p3 = subprocess.Popen(cmds[2], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             procs.append(p3)
-        import io
-
+            _track(p3, True)
         for i, p in enumerate(procs):
             renice(p, nice)
             text = io.TextIOWrapper(p.stderr, errors="replace", newline=None)
@@ -178,6 +208,9 @@ def run_chain(
         for p in procs:
             p.kill()
         raise
+    finally:
+        for p in procs:
+            _track(p, False)
     for cmd, p, err in zip(cmds, procs, errs):
         if p.returncode != 0:
             tail = "\n".join("".join(err).strip().splitlines()[-5:])

@@ -34,8 +34,8 @@ import pytest
 from pipeline.records import load_records, slugify
 from pipeline.storage.local import LocalStorage
 from pipeline.storage.s3 import S3Storage
-from projects import (FEED_KEY, LOCAL_BASE_URL, SHOW, aws_env, check_store, clips, make_project,  # noqa: F401
-                      publish_cmd, s3_base_url, s3_project)
+from projects import (FEED_KEY, LOCAL_BASE_URL, SHOW, aws_env, check_store, clips, local_project,  # noqa: F401
+                      make_project, publish_cmd, s3_base_url, s3_project)
 
 SEED = 20240115
 LOCAL_TRIALS = 15
@@ -237,3 +237,55 @@ def run_trials(one, plan: list[tuple[str, float]]) -> None:
         futures = [pool.submit(one, n, mode, u) for n, (mode, u) in enumerate(plan)]
         for future in futures:
             print(future.result())
+
+
+# --- stopped politely: SIGTERM / SIGHUP ----------------------------------------------------------------
+
+def _ffmpegs_reading(path: Path) -> list[int]:
+    """PIDs of ffmpeg processes whose command line names ``path``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if cmdline and cmdline[0].endswith(b"ffmpeg") and str(path).encode() in cmdline:
+            found.append(int(proc.name))
+    return found
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGHUP])
+def test_a_stopped_publish_ends_its_ffmpegs_and_leaves_nothing_behind(tmp_path, media, stop_signal):
+    """Stopped while encoding: one line, exit 128+N, no ffmpeg left running, no temporary folder, no
+    hidden .part file in the store, nothing in episodes/; the same command then publishes it."""
+    store = tmp_path / "store"
+    project = local_project(tmp_path / "project", store)
+    long = tmp_path / "long.wav"  # about 7 minutes: the encode is still running when the signal comes
+    subprocess.run(["ffmpeg", "-hide_banner", "-v", "error", "-stream_loop", "9", "-i", str(media["conversation"]),
+                    "-c", "copy", str(long)], check=True)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    proc = subprocess.Popen(publish_cmd(project, long, TITLE), stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            text=True, env=env)
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if "encoding" in line:
+            break
+    time.sleep(0.5)
+    assert _ffmpegs_reading(long), "the encode should be running now"
+    proc.send_signal(stop_signal)
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=30) == 128 + stop_signal
+    last = rest.strip().splitlines()[-1]
+    assert last.startswith(f"stopped by {signal.Signals(stop_signal).name}; nothing half-written was left")
+    assert "Traceback" not in rest
+    time.sleep(0.2)
+    assert _ffmpegs_reading(long) == []
+    assert list(scratch.iterdir()) == []  # the temporary folder is gone
+    assert not [p for p in store.rglob("*") if p.name.endswith(".part")]
+    assert not (project / "episodes" / SHOW).exists() or not list((project / "episodes" / SHOW).iterdir())
+    again = subprocess.run(publish_cmd(project, long, TITLE), capture_output=True, text=True, env=env)
+    assert again.returncode == 0, again.stderr
+    assert len(load_records(project / "episodes", SHOW)) == 1
