@@ -29,6 +29,11 @@ LEVELLING_FILTERS: dict[str, tuple[str, dict] | None] = {
 # encode anyway, and a miss lowers the ceiling and encodes again).
 LIMITER_MARGIN_DB = 1.0
 OVERSAMPLE = 2
+# swresample's default filter is 32 taps; 16 around the limiter cost 4.0 CPU-s for 30 minutes instead of 7.0,
+# with the same delivered loudness and true peak (-16.1 LUFS, -2.0 dBTP on the bench input). What a shorter
+# filter lets through lies near the top of the band, above the 16-17 kHz the MP3 and AAC encoders keep at
+# 128 kbit/s.
+RESAMPLER_TAPS = 16
 
 # True peak per ITU-R BS.1770-4 Annex 2: upsample to at least 176.4 kHz with a short interpolation filter
 # (the annex's example has 12 taps per phase) and take the highest sample. ffmpeg's own ebur128
@@ -93,7 +98,7 @@ def gain_db(measured_integrated: float, target: Loudness, encoder_offset: float 
 def limiter_chain(ceiling_dbtp: float, sample_rate: int) -> list[tuple[str, dict]]:
     """A true-peak limiter: upsample, limit sample peaks below the ceiling, back to the delivery rate."""
     return [
-        ("aresample", {"out_sample_rate": sample_rate * OVERSAMPLE}),
+        ("aresample", {"out_sample_rate": sample_rate * OVERSAMPLE, "filter_size": RESAMPLER_TAPS}),
         ("alimiter", {"limit": round(10 ** (ceiling_dbtp / 20), 5), "attack": 5, "release": 50, "level": "false"}),
-        ("aresample", {"out_sample_rate": sample_rate}),
+        ("aresample", {"out_sample_rate": sample_rate, "filter_size": RESAMPLER_TAPS}),
     ]
