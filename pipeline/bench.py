@@ -994,6 +994,66 @@ def report(res: Results) -> str:
     return "\n".join(parts)
 
 
+def chart(res: Results, out: Path) -> Path:
+    """The goals as a picture (PNG): each comparison as bars of median wall time (memory: peak MB), ours in
+    the archive's blue, the peer and the floor in grey, the goal as a dashed line, min-max as whiskers."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    def wall(row_id: str) -> tuple[float, float, float] | None:
+        row = res.rows.get(row_id)
+        st = row.stats() if row and row.ok_samples else None
+        return (st["wall_median"], st["wall_min"], st["wall_max"]) if st else None
+
+    floor, remux, big = wall("audio.floor"), wall("video.remux"), max(res.sizes.feeds)
+    long = res.rows.get("audio.publish-2h")
+    memory = long.stats() if long and long.ok_samples else None
+    panels = [
+        ("Audio: 30 min of speech to MP3 (s)", [("ffmpeg-normalize", wall("audio.normalize"), "peer"),
+                                                  ("publish episode", wall("audio.publish"), "ours"),
+                                                  ("media path alone", wall("audio.media"), "ours"),
+                                                  ("bare MP3 encode", floor, "floor")],
+         (1.3 * floor[0], "1.3x the floor") if floor else None),
+        ("Seminar: 30 min 720p H.264 (s)", [("publish seminar", wall("video.seminar"), "ours"),
+                                            ("bare remux + AAC", remux, "floor")],
+         (1.2 * remux[0], "1.2x the remux") if remux else None),
+        (f"Feed of {big:,} episodes (s)", [(f"render {n:,}", wall(f"feed.{n}"), "ours") for n in res.sizes.feeds],
+         (1.0, "1 s")),
+        ("2-hour publish: peak memory (MB)",
+         [("process tree, PSS", (memory["pss_tree_mb"],) * 3 if memory else None, "ours"),
+          ("RSS summed", (memory["rss_tree_mb"],) * 3 if memory else None, "floor")], (200.0, "200 MB")),
+    ]
+    colours = {"ours": "#0a4f86", "peer": "#8a8a8a", "floor": "#b8b8b8"}
+    fig = Figure(figsize=(10, 6.4), dpi=110, layout="constrained")
+    for ax, (title, bars, goal) in zip(fig.subplots(2, 2).flat, panels):
+        bars = [(label, value, role) for label, value, role in bars if value is not None]
+        ys = range(len(bars))
+        ax.barh(list(ys), [v[0] for _, v, _ in bars], height=0.6, color=[colours[r] for _, _, r in bars],
+                xerr=[[v[0] - v[1] for _, v, _ in bars], [v[2] - v[0] for _, v, _ in bars]], capsize=3)
+        ax.set_yticks(list(ys), [label for label, _, _ in bars])
+        ax.invert_yaxis()
+        for y, (_, v, _) in zip(ys, bars):
+            ax.annotate(f" {v[0]:.3g}", (v[2], y), va="center", fontsize=9)
+        ax.set_title(title, fontsize=10, loc="left")
+        ax.margins(x=0.18)
+        ax.set_ylim(len(bars) - 0.4, -0.9)  # room above the first bar for the goal's label
+        if goal:
+            ax.axvline(goal[0], color="#b34700", linestyle="--", linewidth=1.2)
+            left, right = ax.get_xlim()
+            on_left = goal[0] < (left + right) / 2  # the label goes where there is room
+            ax.annotate(f" goal: {goal[1]} " if on_left else f"goal: {goal[1]} ", (goal[0], -0.65),
+                        color="#b34700", fontsize=8, ha="left" if on_left else "right", va="center")
+        ax.spines[["top", "right"]].set_visible(False)
+    m = res.machine
+    fig.suptitle(f"scripts/bench, {res.started[:10]}: {m['nproc']} cores ({m['cpu']}), {m['ffmpeg'].split(' Copyright')[0]}",
+                 fontsize=10)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out)
+    return out
+
+
 def load_line(res: Results) -> str:
     loads = [s.load1 for r in res.rows.values() for s in r.samples]
     if not loads:
@@ -1050,6 +1110,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--report", type=Path, metavar="JSON", help="only print the table and goals of a results file")
     ap.add_argument("--merge", type=Path, metavar="JSON",
                     help="with --only: take the other sections' rows from this earlier results file")
+    ap.add_argument("--chart", type=Path, metavar="PNG", help="also draw the goals as a picture (PNG)")
     ap.add_argument("--wait-idle", type=float, default=0, metavar="S",
                     help="first wait up to S seconds for the 1-minute load average to drop below 0.5")
     args = ap.parse_args(argv)
@@ -1060,6 +1121,8 @@ def main(argv: list[str] | None = None) -> int:
         merge_previous(res, args.report, set())
         res.merged_from = old.get("merged_from")
         print(report(res))
+        if args.chart:
+            print(f"chart: {chart(res, args.chart)}")
         return 0
     sizes = Sizes.for_mode(args.quick, args.runs)
     res = Results("quick" if args.quick else "full", sizes)
@@ -1105,6 +1168,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\ntotal {time.perf_counter() - t_start:.0f} s")
     out.write_text(json.dumps(res.to_json(), indent=2, ensure_ascii=False))
     print(f"results: {out}")
+    if args.chart:
+        print(f"chart: {chart(res, args.chart)}")
     return 1 if failed else 0
 
 

@@ -19,8 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.slow
 def test_quick_bench_completes_and_prints_every_row(tmp_path):
     results = tmp_path / "results.json"
-    proc = subprocess.run([str(ROOT / "scripts" / "bench"), "--quick", "--json", str(results)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)
+    picture = tmp_path / "bench.png"
+    proc = subprocess.run([str(ROOT / "scripts" / "bench"), "--quick", "--json", str(results), "--chart", str(picture)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout
 
@@ -45,6 +46,12 @@ def test_quick_bench_completes_and_prints_every_row(tmp_path):
     for row_id in ("audio.publish", "audio.media", "audio.normalize", "audio.floor"):
         loudness = next(r for r in data["rows"] if r["id"] == row_id)["data"]["loudness"][0]
         assert loudness["integrated"] is not None and loudness["true_peak"] is not None
+
+    from PIL import Image
+
+    with Image.open(picture) as image:  # the goals as a picture, drawn from the same results
+        assert image.format == "PNG" and image.width > 600 and image.height > 400
+    assert f"chart: {picture}" in out
 
     assert "goals (issue #6)" in out
     assert len(data["goals"]) == 8
