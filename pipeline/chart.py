@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import statistics
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Loudness
+from .loudness import EBUR128_FRAME
 from .records import LoudnessStats
 from .runner import ffmpeg_args, run
 
@@ -37,12 +37,6 @@ PNG_KEY = "loudness-curve"  # the PNG text chunk holding the curve as JSON
 BEFORE_COLOUR = "#8a8a8a"
 AFTER_COLOUR = "#0a4f86"
 TARGET_COLOUR = "#b34700"
-
-_FRAME = re.compile(
-    r"\bt:\s*(?P<t>\d+(?:\.\d+)?)\s+TARGET:\s*-?\d+\s+LUFS\s+"
-    r"M:\s*(?P<m>-?\d+(?:\.\d+)?|-?inf|nan)\s+S:\s*(?P<s>-?\d+(?:\.\d+)?|-?inf|nan)"
-)
-
 
 @dataclass(frozen=True)
 class Point:
@@ -81,7 +75,7 @@ def parse_short_term(stderr: str) -> Curve:
     Lines look like ``[Parsed_ebur128_0 @ 0x..] t: 12.3  TARGET:-23 LUFS  M: -18.2 S: -19.0  I: ...``;
     they may share a line with ffmpeg's progress output. Silence (-120.7, nan) becomes None.
     """
-    points = [Point(float(m["t"]), _level(m["m"]), _level(m["s"])) for m in _FRAME.finditer(stderr)]
+    points = [Point(float(m["t"]), _level(m["m"]), _level(m["s"])) for m in EBUR128_FRAME.finditer(stderr)]
     if not points:
         raise ValueError("no ebur128 frame log in ffmpeg's output")
     return Curve(tuple(points))
@@ -116,7 +110,7 @@ class CurveRecorder:
         self._kept: dict[int, Point] = {}
 
     def __call__(self, line: str) -> None:
-        for m in _FRAME.finditer(line):
+        for m in EBUR128_FRAME.finditer(line):
             t = float(m["t"])
             self._kept[int(t // KEEP_EVERY)] = Point(t, _level(m["m"]), _level(m["s"]))
 

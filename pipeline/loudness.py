@@ -8,7 +8,9 @@ and lands as close to the target.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Sequence
 
 from .config import Loudness
 from .records import LoudnessStats
@@ -44,6 +46,43 @@ RESAMPLER_TAPS = 16
 TRUE_PEAK_MIN_RATE = 176400
 TRUE_PEAK_TAPS = 12
 PEAK_HEADROOM_DB = 12.0
+
+# One line of ebur128's frame log (``framelog=info``): every 100 ms, the momentary (400 ms) and short-term
+# (3 s) loudness. They may share a line with ffmpeg's progress output. Silence reads -120.7, nan or -inf.
+EBUR128_FRAME = re.compile(
+    r"\bt:\s*(?P<t>\d+(?:\.\d+)?)\s+TARGET:\s*-?\d+\s+LUFS\s+"
+    r"M:\s*(?P<m>-?\d+(?:\.\d+)?|-?inf|nan)\s+S:\s*(?P<s>-?\d+(?:\.\d+)?|-?inf|nan)"
+)
+ABSOLUTE_GATE = -70.0  # LUFS (ITU-R BS.1770-4, EBU Tech 3342)
+RELATIVE_GATE_LU = 10.0  # integrated loudness: blocks more than this below the abs-gated mean do not count
+LRA_RELATIVE_GATE_LU = 20.0  # loudness range: the same, for short-term values
+
+
+def _power_mean(levels: Sequence[float]) -> float:
+    return 10 * math.log10(math.fsum(10 ** (v / 10) for v in levels) / len(levels))
+
+
+def integrated_loudness(momentary: Sequence[float]) -> float:
+    """Pure: BS.1770-4 integrated loudness from the loudness of its 400 ms blocks, which are ebur128's
+    momentary values every 100 ms (blocks overlapping by 75 %, as the standard has them)."""
+    above = [m for m in momentary if m > ABSOLUTE_GATE]
+    if not above:
+        return ABSOLUTE_GATE
+    relative = _power_mean(above) - RELATIVE_GATE_LU
+    return round(_power_mean([m for m in above if m > relative]), 1)
+
+
+def loudness_range(short_term: Sequence[float]) -> float:
+    """Pure: EBU Tech 3342 loudness range from short-term (3 s) values: the 10th to the 95th percentile of
+    those above both gates."""
+    above = [s for s in short_term if s > ABSOLUTE_GATE]
+    if not above:
+        return 0.0
+    relative = _power_mean(above) - LRA_RELATIVE_GATE_LU
+    gated = sorted(s for s in above if s > relative)
+    low, high = (gated[round(q * (len(gated) - 1))] for q in (0.10, 0.95))
+    return round(high - low, 1)
+
 
 _SUMMARY_VALUE = re.compile(r"^\s*(I|LRA|Peak):\s+(-?[\d.]+|-inf|nan)\s", re.M)
 

@@ -99,3 +99,40 @@ def test_background_work_runs_at_lower_priority():
     # `sh -c 'nice'` prints its own niceness: the process was reniced right after it started.
     seen = run(["sh", "-c", "sleep 0.2; nice"], nice=BACKGROUND).stdout.strip()
     assert int(seen) == os.nice(0) + BACKGROUND
+
+
+def test_gating_from_blocks_reads_what_ebur128_reads(media):
+    """loudness.integrated_loudness / loudness_range over ebur128's own 100 ms frame log of a file give the
+    integrated loudness and loudness range its summary gives for that file."""
+    from pipeline.audio import BlockRecorder
+    from pipeline.loudness import integrated_loudness, loudness_range
+
+    blocks = BlockRecorder()
+    err = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-i", str(media["conversation"]), "-af",
+                          "ebur128=framelog=info", "-f", "null", "-"], capture_output=True, text=True).stderr
+    for line in err.splitlines():
+        blocks(line)
+    expected = reference(media["conversation"])
+    assert len(blocks.momentary) > 300
+    assert integrated_loudness(blocks.momentary) == pytest.approx(expected["I"], abs=0.1)
+    assert loudness_range(blocks.short_term) == pytest.approx(expected["LRA"], abs=0.2)
+    assert integrated_loudness([-120.7, float("nan"), float("-inf")]) == -70.0  # silence
+
+
+def test_a_long_programme_measured_in_two_halves_reads_like_the_whole(tmp_path, media):
+    from pipeline.audio import TWO_HALVES_FROM_S, measure_levelled
+    from pipeline.config import Loudness
+    from pipeline.loudness import levelling_filter
+
+    # Three times the conversation, then twice more 8 dB quieter: halves that differ, and a seam mid-file.
+    long = tmp_path / "long.wav"
+    conversation = str(media["conversation"])
+    ffmpeg("-stream_loop", "2", "-i", conversation, "-stream_loop", "1", "-i", conversation, "-filter_complex",
+           "[1:a]volume=-8dB[quiet];[0:a][quiet]concat=n=2:v=0:a=1", str(long))
+    p = probe(long)
+    assert p.duration >= TWO_HALVES_FROM_S
+    for filters in ([], [levelling_filter(Loudness())]):
+        halves = measure_levelled(p, filters)
+        whole = measure(long, filters)
+        assert halves.integrated == pytest.approx(whole.integrated, abs=0.1), filters
+        assert halves.lra == pytest.approx(whole.lra, abs=0.3), filters
