@@ -85,35 +85,24 @@ def run(
     """
     cmd = [tool_path(args[0]), *args[1:]]
     log.debug("run: %s", shlex.join(cmd))
-    if on_stderr_line is None:
-        with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                              text=True, errors="replace") as p:
-            _track(p, True)
-            try:
-                renice(p, nice)
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                          text=True, errors="replace", bufsize=1 if on_stderr_line else -1) as p:
+        _track(p, True)
+        try:
+            renice(p, nice)
+            if on_stderr_line is None:
                 stdout, stderr = p.communicate()
-            finally:
-                _track(p, False)
-        proc = subprocess.CompletedProcess(cmd, p.returncode, stdout, stderr)
-    else:
-        # The callback sees every line; only the tail is kept (a 2-hour frame log is 72,000 lines).
-        lines: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
-        with subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-            text=True, errors="replace", bufsize=1,
-        ) as p:
-            _track(p, True)
-            try:
-                renice(p, nice)
+            else:
+                # The callback sees every line; only the tail is kept (a 2-hour frame log is 72,000 lines).
+                lines: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
                 assert p.stderr is not None and p.stdout is not None
                 for line in p.stderr:
                     lines.append(line)
                     on_stderr_line(line)
-                stdout = p.stdout.read()
-            finally:
-                _track(p, False)
-        stderr = "".join(lines)
-        proc = subprocess.CompletedProcess(cmd, p.returncode, stdout, stderr)
+                stdout, stderr = p.stdout.read(), "".join(lines)
+        finally:
+            _track(p, False)
+    proc = subprocess.CompletedProcess(cmd, p.returncode, stdout, stderr)
     if check and proc.returncode != 0:
         tail = "\n".join(stderr.strip().splitlines()[-5:])
         raise ToolError(
@@ -162,7 +151,8 @@ def run_chain(
     use both cores at once instead of one after another. ``on_stderr_line`` sees the producer's lines
     (progress), ``on_measurer_line`` the measurer's (a frame log). Returns the measurer's last
     ``STDERR_TAIL_LINES`` stderr lines (its summary comes last). ``nice``: as for ``run``.
-    Any failing process raises ToolError with its command and stderr tail; the output is then removed.
+    Any failing process raises ToolError with its command and stderr tail; what reached ``output`` stays
+    (callers write it in their temporary folder, which goes with them).
     """
     cmds = [[tool_path(c[0]), *c[1:]] for c in (producer, encoder, *( [measurer] if measurer else []))]
     for cmd in cmds:
@@ -171,19 +161,18 @@ def run_chain(
     errs = [collections.deque(maxlen=STDERR_TAIL_LINES) for _ in cmds]
     callbacks = [on_stderr_line, None, on_measurer_line]
     threads = []
+
+    def start(cmd: list[str], stdin, stdout) -> subprocess.Popen:
+        proc = subprocess.Popen(cmd, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE)
+        procs.append(proc)
+        _track(proc, True)
+        return proc
+
     try:
-        p1 = subprocess.Popen(cmds[0], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        procs.append(p1)
-        _track(p1, True)
-        p2 = subprocess.Popen(cmds[1], stdin=p1.stdout, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        procs.append(p2)
-        _track(p2, True)
+        p1 = start(cmds[0], subprocess.DEVNULL, subprocess.PIPE)
+        p2 = start(cmds[1], p1.stdout, subprocess.PIPE)
         p1.stdout.close()  # so p1 sees SIGPIPE if p2 dies
-        p3 = None
-        if measurer:
-            p3 = subprocess.Popen(cmds[2], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            procs.append(p3)
-            _track(p3, True)
+        p3 = start(cmds[2], subprocess.PIPE, subprocess.DEVNULL) if measurer else None
         for i, p in enumerate(procs):
             renice(p, nice)
             text = io.TextIOWrapper(p.stderr, errors="replace", newline=None)
