@@ -289,16 +289,12 @@ def normalise(p: Probe, target: Loudness, encode: Encode, *, mono: bool = False,
     before_f = pool.submit(measure, p.path, [], peak=source_rate(p), mono=mono, curve=recorder, nice=BACKGROUND)
     try:
         levelled = measure_levelled(p, [level] if level else [], mono=mono, progress=progress)
-        if levelled.integrated < SILENCE_LUFS:
-            raise InputError(f"silent or nearly so ({levelled.integrated:.1f} LUFS, below {SILENCE_LUFS:.0f} LUFS)",
-                             str(p.path))
+        _refuse_silence(p, levelled, None)
         done = _encode_to_target(p, target, encode, levelled, allowance, say, calibrate)
         before = before_f.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-    if before.integrated < SILENCE_LUFS:
-        # Levelling lifts hiss by up to 40 dB; the source itself decides whether there is a programme.
-        raise InputError(f"silent or nearly so ({before.integrated:.1f} LUFS, below {SILENCE_LUFS:.0f} LUFS)", str(p.path))
+    _refuse_silence(p, None, before)
     return Normalised(before=before, after=done[0], gain_db=done[1], encodes=done[2], before_curve=recorder.curve())
 
 
