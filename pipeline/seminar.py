@@ -247,7 +247,7 @@ def publish_seminar(site: Site, req: SeminarRequest, *, storage: Storage | None 
             video = describe(site, key(slug, sha, ".mp4"), mp4, sha, duration=round(encoded.duration, 3),
                              width=encoded.width, height=encoded.height)
             before, after, result.copied_video = encoded.before, encoded.after, encoded.copied_video
-            curves = (curve_job.result() if curve_job else encoded.before_curve, encoded.curve)
+            curves = (curve_job.result() if curve_job else measured.before_curve, encoded.curve)
             files["video"] = mp4
         # The poster frame and the audio-only MP3.
         if "poster" in reused:

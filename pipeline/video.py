@@ -73,7 +73,6 @@ class EncodedVideo:
     width: int
     height: int
     curve: Curve | None = None  # the delivered audio's loudness every 100 ms, for the loudness picture
-    before_curve: Curve | None = None  # the recording's, as measured (stereo) for the gain
 
 
 # --- checks --------------------------------------------------------------------------------------
@@ -141,7 +140,7 @@ def master_mp4(p: Probe, target: Loudness, out: Path, *, progress: Progress | No
     assert made.video is not None
     return EncodedVideo(path=out, before=done.before, after=done.after, gain_db=done.gain_db, encodes=done.encodes,
                         copied_video=copy, duration=made.duration, width=made.video.width or 0,
-                        height=made.video.height or 0, curve=delivered[0].curve(), before_curve=done.before_curve)
+                        height=made.video.height or 0, curve=delivered[0].curve())
 
 
 def encode_video_command(p: Probe, video: Stream, out: Path) -> list[str]:
