@@ -259,5 +259,5 @@ def loudness_picture(source: Path, delivered: Path, out: Path, *, title: str, ta
                 before_stats=before, after_stats=after)
 
 
-__all__ = ["Curve", "CurveRecorder", "Point", "describe", "draw", "format_level", "loudness_picture", "measure_curve", "measure_curves",
-           "parse_short_term", "read_curve", "speech_median"]
+__all__ = ["Curve", "CurveRecorder", "Point", "describe", "draw", "format_level", "loudness_picture", "measure_curve",
+           "measure_curves", "parse_short_term", "read_curve", "speech_median"]

@@ -307,8 +307,12 @@ TWO_PROCESSES_FROM = 2000
 
 def items_xml(show: Show, site: Site, items: list[Episode]) -> bytes:
     """The ``<item>`` elements of ``items``, in order, as UTF-8."""
+
+    def write(part: list[Episode]) -> bytes:
+        return "".join([item_xml(show, site, episode) for episode in part]).encode()
+
     if len(items) < TWO_PROCESSES_FROM or sys.platform != "linux" or (os.cpu_count() or 1) < 2:
-        return "".join([item_xml(show, site, episode) for episode in items]).encode()
+        return write(items)
     half = len(items) // 2
     read_end, write_end = os.pipe()
     child = os.fork()
@@ -316,19 +320,18 @@ def items_xml(show: Show, site: Site, items: list[Episode]) -> bytes:
         status = 1
         try:
             os.close(read_end)
-            data = "".join([item_xml(show, site, episode) for episode in items[half:]]).encode()
+            data = write(items[half:])
             with os.fdopen(write_end, "wb") as pipe:
                 pipe.write(data)
             status = 0
         finally:
             os._exit(status)
     os.close(write_end)
-    first = "".join([item_xml(show, site, episode) for episode in items[:half]]).encode()
+    first = write(items[:half])
     with os.fdopen(read_end, "rb") as pipe:
         second = pipe.read()
     if os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) != 0:
-        # The copy failed (a record it could not write): write that half here, where the error is raised.
-        second = "".join([item_xml(show, site, episode) for episode in items[half:]]).encode()
+        second = write(items[half:])  # the copy failed (a record it could not write): here, the error is raised
     return first + second
 
 
