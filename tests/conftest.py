@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.samples import speak, two_speaker_recording
+from tools.samples import speak, two_speaker_recording
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLISH = [sys.executable, "-m", "pipeline.cli"]

@@ -17,10 +17,10 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from pipeline.config import Show, Site, load_show, load_site
-from pipeline.podcastns import PODCAST_NS, PSC_NS
-from pipeline.publish import EpisodeRequest, publish_episode
-from pipeline.records import Chapter, Episode, Media, Person
+from pipeline.model.config import Show, Site, load_show, load_site
+from pipeline.render.podcastns import PODCAST_NS, PSC_NS
+from pipeline.app.episode import EpisodeRequest, publish_episode
+from pipeline.model.records import Chapter, Item, Media, Person
 
 ROOT = Path(__file__).resolve().parents[1]
 NS = {"itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd", "atom": "http://www.w3.org/2005/Atom",
@@ -109,7 +109,7 @@ def artwork(site: Site, name: str = "endringspodden/artwork-00000000.jpg") -> Me
 
 
 def episode(site: Site, n: int = 1, *, date: dt.date = dt.date(2024, 1, 8), guid: str | None = None,
-            **fields) -> Episode:
+            **fields) -> Item:
     """An episode with everything the feed can say: numbers, persons, chapters, a VTT and a text transcript."""
     slug = f"episode-{n}"
     defaults = dict(
@@ -126,7 +126,7 @@ def episode(site: Site, n: int = 1, *, date: dt.date = dt.date(2024, 1, 8), guid
         },
     )
     defaults.update(fields)
-    return Episode(**defaults)
+    return Item(**defaults)
 
 
 class Served:

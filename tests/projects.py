@@ -18,7 +18,7 @@ import feedparser
 import pytest
 
 from conftest import PUBLISH, ROOT, ffmpeg
-from pipeline.records import Episode, load_records
+from pipeline.model.records import Item, load_records
 
 SHOW = "endringspodden"
 FEED_KEY = f"{SHOW}/feed.xml"
@@ -71,7 +71,7 @@ def publish_cmd(project: Path, clip: Path, title: str, *extra: str, date: str = 
 
 
 @dataclass(frozen=True)
-class Item:
+class FeedItem:
     title: str
     guid: str
     key: str
@@ -79,7 +79,7 @@ class Item:
     type: str
 
 
-def feed_items(store, base_url: str, show: str = SHOW) -> list[Item] | None:
+def feed_items(store, base_url: str, show: str = SHOW) -> list[FeedItem] | None:
     """The feed's items as a podcast app sees them, each checked against the store: the feed parses
     (feedparser, not bozo) and every enclosure is an object in the store with exactly the feed's length
     and type. None when there is no feed yet."""
@@ -97,17 +97,17 @@ def feed_items(store, base_url: str, show: str = SHOW) -> list[Item] | None:
         assert info is not None, f"the feed names {key}, which is not in the store"
         assert info.size == int(enclosure.length), f"{key}: {info.size} bytes in the store, {enclosure.length} in the feed"
         assert info.content_type.split(";")[0] == enclosure.type, (key, info.content_type, enclosure.type)
-        items.append(Item(title=entry.title, guid=entry.id, key=key, length=int(enclosure.length), type=enclosure.type))
+        items.append(FeedItem(title=entry.title, guid=entry.id, key=key, length=int(enclosure.length), type=enclosure.type))
     return items
 
 
-def store_manifests(store, show: str = SHOW) -> dict[str, Episode]:
+def store_manifests(store, show: str = SHOW) -> dict[str, Item]:
     """The store's manifests by GUID, each checked to be whole and to name whole media in the store."""
     found = {}
     for info in store.list(f"_manifests/{show}/"):
         got = store.get(info.key)
         assert got is not None, info.key
-        ep = Episode.from_dict(json.loads(got[0]), info.key)  # a half-written manifest would not parse
+        ep = Item.from_dict(json.loads(got[0]), info.key)  # a half-written manifest would not parse
         for media in (ep.media, *ep.renditions.values(), *([ep.image] if ep.image else [])):
             body = store.get(media.key)
             assert body is not None, f"{info.key} names {media.key}, which is not in the store"
@@ -117,7 +117,7 @@ def store_manifests(store, show: str = SHOW) -> dict[str, Episode]:
     return found
 
 
-def check_store(store, project: Path, base_url: str, show: str = SHOW) -> tuple[dict[str, Episode], list[Item] | None]:
+def check_store(store, project: Path, base_url: str, show: str = SHOW) -> tuple[dict[str, Item], list[FeedItem] | None]:
     """What a reader or the next run may rely on whatever happened: media before manifest before record before
     feed. Returns the manifests and the feed's items."""
     manifests = store_manifests(store, show)

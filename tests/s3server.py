@@ -23,8 +23,8 @@ from urllib.parse import quote
 
 import pytest
 
-from pipeline.storage import seaweed
-from pipeline.storage.s3 import S3Storage
+from tools import seaweed
+from pipeline.store.s3 import S3Storage
 
 
 class S3Server:

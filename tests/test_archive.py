@@ -5,18 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from pipeline.archive import (
+from pipeline.render.archive import (
     format_date, format_duration, format_size, format_time, format_when, iso_duration, json_for_script,
     oslo_offset, render_archive, render_notes, summary,
 )
-from pipeline.config import Show, Site
-from pipeline.errors import ConfigError
-from pipeline.records import Episode, Media, Person, replace
+from pipeline.model.config import Show, Site
+from pipeline.model.errors import ConfigError
+from pipeline.model.records import Item, Media, Person
 
 BASE = "https://media.example.no"
 SHOW_ID = "seminarer"
@@ -60,7 +61,7 @@ def media(key: str, size: int, type_: str, base_url: str = BASE, **kw) -> Media:
 
 
 def make_seminar(slug: str, title: str, date: dt.date, *, time: str | None = "09:00-10:00", base_url: str = BASE,
-                 captions: bool = True, slides: int = 1, sizes: dict[str, int] | None = None, **kw) -> Episode:
+                 captions: bool = True, slides: int = 1, sizes: dict[str, int] | None = None, **kw) -> Item:
     """A seminar laid out as the design suggests: media beside the page in ``<show>/<slug>/``."""
     sizes = {"video": 12_345_678, "audio": 3_456_789, "poster": 45_000, "captions": 2_100, "slides": 1_234_567,
              **(sizes or {})}
@@ -73,14 +74,14 @@ def make_seminar(slug: str, title: str, date: dt.date, *, time: str | None = "09
         renditions["captions"] = media(f"{folder}/captions.vtt", sizes["captions"], "text/vtt", base_url)
     for n in range(1, slides + 1):
         renditions[f"slides-{n}"] = media(f"{folder}/slides-{n}.pdf", sizes["slides"], "application/pdf", base_url)
-    return Episode(
+    return Item(
         show=SHOW_ID, guid=f"guid-{slug}", slug=slug, title=title, date=date, time=time,
         media=media(f"{folder}/{slug}.mp4", sizes["video"], "video/mp4", base_url, duration=3.0, width=320, height=180),
         renditions=renditions, **kw,
     )
 
 
-def sample_seminars(base_url: str = BASE, **kw) -> list[Episode]:
+def sample_seminars(base_url: str = BASE, **kw) -> list[Item]:
     """Two seminars from the newsletter, plus one a year later, oldest first as load_records gives them."""
     return [
         make_seminar(

@@ -1,4 +1,4 @@
-"""The archive pages in a real browser: served by ``pipeline.serve`` with real media, audited by axe-core in chromium.
+"""The archive pages in a real browser: served by ``pipeline.store.http`` with real media, audited by axe-core in chromium.
 
 Needs /usr/bin/chromium, ffmpeg and tests/browser/node_modules (``scripts/install-browser`` installs them).
 Screenshots go to tests/artifacts/browser/. With ``SCREENSHOTS=update`` the seminar page's screenshot is
@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.archive import render_archive
-from pipeline.runner import ffmpeg_args, run
-from pipeline.serve import make_server
-from pipeline.storage import cache_control_for, content_type_for
-from pipeline.storage.local import LocalStorage
+from pipeline.render.archive import render_archive
+from pipeline.media.runner import ffmpeg_args, run
+from pipeline.store.http import make_server
+from pipeline.store import cache_control_for, content_type_for
+from pipeline.store.local import LocalStorage
 from test_archive import make_show, make_site, sample_seminars
 
 pytestmark = pytest.mark.browser

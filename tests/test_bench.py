@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import bench
+from tools import bench
 
 ROOT = Path(__file__).resolve().parents[1]
 

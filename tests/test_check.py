@@ -15,12 +15,12 @@ from lxml import etree
 from conftest import run_publish
 from media_fixtures import (NS, Served, artwork, cover_bytes, episode, feed_bytes, media, new_project,
                             publish, site_and_show, tones)  # noqa: F401 (tones is a fixture)
-from pipeline.check import APPLE_CATEGORIES, check_feed, check_online, check_published, valid_language
-from pipeline.config import load_show, load_site
-from pipeline.errors import FeedCheckError, InputError
-from pipeline.feed import render_feed
-from pipeline.serve import make_server
-from pipeline.storage import open_storage
+from pipeline.checks.check import APPLE_CATEGORIES, check_feed, check_online, check_published, valid_language
+from pipeline.model.config import load_show, load_site
+from pipeline.model.errors import FeedCheckError, InputError
+from pipeline.render.feed import render_feed
+from pipeline.store.http import make_server
+from pipeline.store import open_storage
 
 TODAY = dt.date(2024, 3, 1)
 
@@ -245,7 +245,7 @@ class QuietHandler(SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def published(tmp_path_factory, tones):
     """One episode with transcript, chapters and an episode image, published into a store served by
-    ``pipeline.serve`` (byte ranges answered with 206) at the feed's own base URL."""
+    ``pipeline.store.http`` (byte ranges answered with 206) at the feed's own base URL."""
     tmp = tmp_path_factory.mktemp("checked")
     (tmp / "public").mkdir()
     server = Served(make_server(tmp / "public", "127.0.0.1", 0))

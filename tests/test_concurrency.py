@@ -34,11 +34,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import load_show, load_site
-from pipeline.publish import regenerate_feed
-from pipeline.records import load_records, slugify
-from pipeline.storage.local import LocalStorage
-from pipeline.storage.s3 import S3Storage
+from pipeline.model.config import load_show, load_site
+from pipeline.app.episode import regenerate_feed
+from pipeline.model.records import load_records, slugify
+from pipeline.store.local import LocalStorage
+from pipeline.store.s3 import S3Storage
 from projects import (DATE, FEED_KEY, LOCAL_BASE_URL, SHOW, S3Relay, aws_env, check_store, clips,  # noqa: F401
                       copy_objects, local_project, publish_cmd, s3_base_url, s3_project)
 

@@ -31,9 +31,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.records import load_records, slugify
-from pipeline.storage.local import LocalStorage
-from pipeline.storage.s3 import S3Storage
+from pipeline.model.records import load_records, slugify
+from pipeline.store.local import LocalStorage
+from pipeline.store.s3 import S3Storage
 from projects import (FEED_KEY, LOCAL_BASE_URL, SHOW, aws_env, check_store, clips, local_project,  # noqa: F401
                       make_project, publish_cmd, s3_base_url, s3_project)
 

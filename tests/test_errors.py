@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from conftest import PUBLISH, run_publish, snapshot
-from pipeline.runner import install_hint
+from pipeline.media.runner import install_hint
 
 
 def one_error_line(proc: subprocess.CompletedProcess) -> str:

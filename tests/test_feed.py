@@ -17,9 +17,9 @@ import pytest
 from lxml import etree
 
 from media_fixtures import NS, artwork, channel, episode, media, site_and_show
-from pipeline.feed import render_feed, rfc2822
-from pipeline.podcastns import PODCAST_NS, PODCAST_NS_LEGACY, person_role, podcast_guid
-from pipeline.records import Chapter, Person
+from pipeline.render.feed import render_feed, rfc2822
+from pipeline.render.podcastns import PODCAST_NS, PODCAST_NS_LEGACY, person_role, podcast_guid
+from pipeline.model.records import Chapter, Person
 
 TODAY = dt.date(2024, 3, 1)
 
@@ -181,7 +181,7 @@ def test_unknown_roles_are_named_as_guests():
 
 def test_a_large_feed_written_in_two_processes_is_the_same_feed(site_show, monkeypatch):
     """From feed.TWO_PROCESSES_FROM items on, a forked copy writes the second half: same bytes, same order."""
-    import pipeline.feed as feed_module
+    import pipeline.render.feed as feed_module
 
     site, show = site_show
     eps = [episode(site, n, date=dt.date(2020, 1, 1) + dt.timedelta(days=n)) for n in range(300)]
@@ -193,7 +193,7 @@ def test_a_large_feed_written_in_two_processes_is_the_same_feed(site_show, monke
 
 
 def test_a_bad_record_in_the_forked_half_is_still_named(site_show, monkeypatch):
-    import pipeline.feed as feed_module
+    import pipeline.render.feed as feed_module
 
     monkeypatch.setattr(feed_module, "TWO_PROCESSES_FROM", 4)
     site, show = site_show

@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from conftest import PUBLISH, snapshot
-from pipeline.config import load_show, load_site
-from pipeline.scaffold import ShowDraft, render_show
+from pipeline.model.config import load_show, load_site
+from pipeline.app.init import ShowDraft, render_show
 
 FLAGS = ["--title", "Nyhetspodden", "--description", "Nytt fra etaten, hver fredag.", "--author", "Difi",
          "--email", "post@difi.no", "--link", "https://www.difi.no/nyhetspodden"]

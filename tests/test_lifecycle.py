@@ -12,12 +12,12 @@ import pytest
 from conftest import run_publish
 from media_fixtures import (NS, PAST, channel, enclosures, feed_bytes, items, new_project, publish, set_show_value,
                             tones)  # noqa: F401 (tones is a fixture)
-from pipeline.config import load_show, load_site
-from pipeline.errors import InputError
-from pipeline.lifecycle import find_episode, retract_episode
-from pipeline.podcastns import podcast_guid
-from pipeline.publish import regenerate_feed
-from pipeline.records import load_records
+from pipeline.model.config import load_show, load_site
+from pipeline.model.errors import InputError
+from pipeline.app.retract import find_episode, retract_episode
+from pipeline.render.podcastns import podcast_guid
+from pipeline.app.episode import regenerate_feed
+from pipeline.model.records import load_records
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ import subprocess
 import pytest
 
 from conftest import ffmpeg
-from pipeline.audio import measure, source_rate
-from pipeline.loudness import parse_true_peak, true_peak_filters
-from pipeline.probe import probe
+from pipeline.media.audio import measure, source_rate
+from pipeline.media.loudness import parse_true_peak, true_peak_filters
+from pipeline.media.probe import probe
 
 
 def reference(path) -> dict[str, float]:
@@ -66,8 +66,8 @@ def test_parse_true_peak_adds_back_the_headroom():
 
 
 def test_calibration_samples_long_programmes_after_levelling():
-    from pipeline.audio import calibration_filters, programme_filters
-    from pipeline.config import Loudness
+    from pipeline.media.audio import calibration_filters, programme_filters
+    from pipeline.model.config import Loudness
 
     target = Loudness()
     whole = programme_filters(target, 2.0, -2.0, 48000)
@@ -79,8 +79,8 @@ def test_calibration_samples_long_programmes_after_levelling():
 
 def test_sampled_calibration_reads_like_the_whole(tmp_path, media):
     """Ten copies of the two-speaker conversation (about 7 minutes): the sample reads what the whole does."""
-    from pipeline.audio import calibration_filters
-    from pipeline.config import Loudness
+    from pipeline.media.audio import calibration_filters
+    from pipeline.model.config import Loudness
 
     long = tmp_path / "long.wav"
     ffmpeg("-stream_loop", "9", "-i", str(media["conversation"]), "-c", "copy", str(long))
@@ -94,7 +94,7 @@ def test_sampled_calibration_reads_like_the_whole(tmp_path, media):
 def test_background_work_runs_at_lower_priority():
     import os
 
-    from pipeline.runner import BACKGROUND, run
+    from pipeline.media.runner import BACKGROUND, run
 
     # `sh -c 'nice'` prints its own niceness: the process was reniced right after it started.
     seen = run(["sh", "-c", "sleep 0.2; nice"], nice=BACKGROUND).stdout.strip()
@@ -104,8 +104,8 @@ def test_background_work_runs_at_lower_priority():
 def test_gating_from_blocks_reads_what_ebur128_reads(media):
     """loudness.integrated_loudness / loudness_range over ebur128's own 100 ms frame log of a file give the
     integrated loudness and loudness range its summary gives for that file."""
-    from pipeline.audio import BlockRecorder
-    from pipeline.loudness import integrated_loudness, loudness_range
+    from pipeline.media.audio import BlockRecorder
+    from pipeline.media.loudness import integrated_loudness, loudness_range
 
     blocks = BlockRecorder()
     err = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-i", str(media["conversation"]), "-af",
@@ -120,9 +120,9 @@ def test_gating_from_blocks_reads_what_ebur128_reads(media):
 
 
 def test_a_long_programme_measured_in_two_halves_reads_like_the_whole(tmp_path, media):
-    from pipeline.audio import TWO_HALVES_FROM_S, measure_levelled
-    from pipeline.config import Loudness
-    from pipeline.loudness import levelling_filter
+    from pipeline.media.audio import TWO_HALVES_FROM_S, measure_levelled
+    from pipeline.model.config import Loudness
+    from pipeline.media.loudness import levelling_filter
 
     # Three times the conversation, then twice more 8 dB quieter: halves that differ, and a seam mid-file.
     long = tmp_path / "long.wav"

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from conftest import ROOT, run_publish
-from pipeline.chart import Curve, Point, parse_short_term, read_curve, speech_median
+from pipeline.media.chart import Curve, Point, parse_short_term, read_curve, speech_median
 
 README_PICTURE = ROOT / "tests" / "screenshots" / "loudness-picture.png"
 
@@ -57,7 +57,7 @@ def test_thinning_keeps_the_last_point_of_each_step():
 
 
 def test_time_axis_ticks_like_a_clock():
-    from pipeline.chart import tick_step
+    from pipeline.media.chart import tick_step
 
     assert [tick_step(d) for d in (8, 40, 300, 1800, 3600, 4 * 3600)] == [5, 5, 30, 300, 600, 1800]
 
@@ -151,10 +151,10 @@ def test_picture_is_drawn_for_an_episode_published_before_pictures(published, me
     project, _, out = published
     import dataclasses
 
-    from pipeline.config import load_site
-    from pipeline.publish import EpisodeRequest, publish_episode
-    from pipeline.records import load_records, manifest_key, write_record
-    from pipeline.storage import open_storage
+    from pipeline.model.config import load_site
+    from pipeline.app.episode import EpisodeRequest, publish_episode
+    from pipeline.model.records import load_records, manifest_key, write_record
+    from pipeline.store import open_storage
 
     site = load_site(project)
     storage = open_storage(site.storage, site.root)
@@ -174,7 +174,7 @@ def test_picture_is_drawn_for_an_episode_published_before_pictures(published, me
 
 def test_curve_of_a_video_reads_its_audio(tmp_path):
     """Seminars: the delivered file is an MP4; the curve comes from its first audio stream."""
-    from pipeline.chart import measure_curve
+    from pipeline.media.chart import measure_curve
 
     mp4 = tmp_path / "seminar.mp4"
     subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-f", "lavfi", "-i",

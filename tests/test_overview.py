@@ -12,20 +12,20 @@ from html.parser import HTMLParser
 import pytest
 
 from conftest import ROOT
-from pipeline.config import load_site
-from pipeline.overview import index_pages, render_index, sections
-from pipeline.records import Episode, LoudnessStats, Media, manifest_key
-from pipeline.serve import make_server
-from pipeline.storage import SHORT, open_storage
+from pipeline.model.config import load_site
+from pipeline.app.overview import index_pages, render_index, sections
+from pipeline.model.records import Item, LoudnessStats, Media, manifest_key
+from pipeline.store.http import make_server
+from pipeline.store import SHORT, open_storage
 
 
 def media(key: str, type_: str, size: int = 1_234_567, **kw) -> Media:
     return Media(key=key, url=f"http://127.0.0.1:8000/{key}", bytes=size, sha256="0" * 64, type=type_, **kw)
 
 
-def episode(slug: str, day: dt.date, *, show: str = "endringspodden", picture: bool = True, **kw) -> Episode:
+def episode(slug: str, day: dt.date, *, show: str = "endringspodden", picture: bool = True, **kw) -> Item:
     renditions = {"loudness": media(f"{show}/{day.year}/{slug}-loudness-12345678.png", "image/png", 50_000)} if picture else {}
-    return Episode(show=show, guid=f"guid-{slug}", slug=slug, title=slug.replace("-", " ").capitalize(), date=day,
+    return Item(show=show, guid=f"guid-{slug}", slug=slug, title=slug.replace("-", " ").capitalize(), date=day,
                    media=media(f"{show}/{day.year}/{slug}-abcdef12.mp3", "audio/mpeg", duration=1860.0),
                    renditions=renditions, loudness_before=LoudnessStats(-24.3, -4.0, 12.5),
                    loudness_after=LoudnessStats(-16.1, -1.6, 5.2), **kw)

@@ -6,13 +6,13 @@ import math
 
 import pytest
 
-from pipeline.audio import parse_progress_time
-from pipeline.chapters import parse_chapters
-from pipeline.errors import InputError
-from pipeline.loudness import OVERSAMPLE, gain_db, limiter_chain, parse_ebur128_summary
-from pipeline.config import Loudness
-from pipeline.probe import wav_missing_bytes
-from pipeline.tagging import id3v2_size
+from pipeline.media.audio import parse_progress_time
+from pipeline.inputs.chapters import parse_chapters
+from pipeline.model.errors import InputError
+from pipeline.media.loudness import OVERSAMPLE, gain_db, limiter_chain, parse_ebur128_summary
+from pipeline.model.config import Loudness
+from pipeline.media.probe import wav_missing_bytes
+from pipeline.media.tagging import id3v2_size
 
 # Captured from ffmpeg 5.1 (Debian): `-af ebur128=peak=true` on a 5-minute two-speaker recording.
 EBUR128_SUMMARY = """\

@@ -20,11 +20,12 @@ import pytest
 import requests
 
 from conftest import sha256, snapshot
-from pipeline.config import load_site
-from pipeline.errors import StorageError
-from pipeline.publish import EpisodeRequest, publish_episode
-from pipeline.storage import SHORT, seaweed
-from pipeline.storage.s3 import S3Storage
+from pipeline.model.config import load_site
+from pipeline.model.errors import StorageError
+from pipeline.app.episode import EpisodeRequest, publish_episode
+from pipeline.store import SHORT
+from tools import seaweed
+from pipeline.store.s3 import S3Storage
 from projects import (DATE, FEED_KEY, SHOW, S3Relay, aws_env, check_store, clips, make_project, publish_cmd,  # noqa: F401
                       s3_base_url, s3_project)
 

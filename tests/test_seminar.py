@@ -21,10 +21,10 @@ from lxml import html as lxml_html
 
 from conftest import ROOT, ffmpeg, run_publish, sha256, snapshot
 from media_fixtures import NS
-from pipeline.errors import InputError
-from pipeline.records import load_records
-from pipeline.samples import speak
-from pipeline.seminar import parse_offset, parse_time_range
+from pipeline.model.errors import InputError
+from pipeline.model.records import load_records
+from tools.samples import speak
+from pipeline.app.seminar import parse_offset, parse_time_range
 from test_video import loudness_of, video_md5
 
 SHOW = "seminarer"

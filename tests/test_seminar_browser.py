@@ -16,10 +16,10 @@ import urllib.request
 
 import pytest
 
-from pipeline.config import load_site
-from pipeline.overview import index_pages
-from pipeline.serve import make_server
-from pipeline.storage import open_storage
+from pipeline.model.config import load_site
+from pipeline.app.overview import index_pages
+from pipeline.store.http import make_server
+from pipeline.store import open_storage
 from test_archive_browser import ARTIFACTS, BROWSER, SIZE, _missing, _page
 from test_seminar import HOSTILE_SLUG, SHOW, SLUG, TITLE, published_project
 

@@ -8,9 +8,9 @@ import threading
 
 import pytest
 
-from pipeline.serve import Unsatisfiable, make_server, parse_range, resolve_key
-from pipeline.storage import IMMUTABLE, SHORT, cache_control_for, content_type_for
-from pipeline.storage.local import LocalStorage
+from pipeline.store.http import Unsatisfiable, make_server, parse_range, resolve_key
+from pipeline.store import IMMUTABLE, SHORT, cache_control_for, content_type_for
+from pipeline.store.local import LocalStorage
 
 VIDEO_KEY = "seminarer/nye-arbeidsmater/nye-arbeidsmater-0123abcd.mp4"
 VIDEO = bytes(range(256)) * 400  # 102 400 bytes: several chunks

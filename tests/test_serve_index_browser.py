@@ -1,5 +1,5 @@
 """The index page of ``publish serve`` in a real browser: a store with a published episode and seminars,
-served by ``pipeline.serve`` with the index hook, audited by axe-core in chromium (tests/browser/audit.mjs).
+served by ``pipeline.store.http`` with the index hook, audited by axe-core in chromium (tests/browser/audit.mjs).
 
 The screenshot goes to tests/artifacts/browser/serve-index/; with ``SCREENSHOTS=update`` (or when it is
 missing) it is also copied, kept under 300 KB, to tests/screenshots/serve-index.png, the README's picture.
@@ -19,13 +19,13 @@ import pytest
 
 from conftest import ROOT
 from test_archive_browser import BROWSER, _missing, make_media
-from pipeline.archive import render_archive
-from pipeline.config import load_show, load_site
-from pipeline.overview import index_pages
-from pipeline.publish import EpisodeRequest, publish_episode
-from pipeline.records import manifest_key
-from pipeline.serve import make_server
-from pipeline.storage import SHORT, cache_control_for, content_type_for, open_storage
+from pipeline.render.archive import render_archive
+from pipeline.model.config import load_show, load_site
+from pipeline.app.overview import index_pages
+from pipeline.app.episode import EpisodeRequest, publish_episode
+from pipeline.model.records import manifest_key
+from pipeline.store.http import make_server
+from pipeline.store import SHORT, cache_control_for, content_type_for, open_storage
 
 pytestmark = pytest.mark.browser
 if reason := _missing():

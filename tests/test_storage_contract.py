@@ -12,9 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from pipeline.errors import PreconditionFailed, StorageError
-from pipeline.storage import IMMUTABLE, SHORT, cache_control_for, content_type_for, upload_if_changed
-from pipeline.storage.local import LocalStorage
+from pipeline.model.errors import PreconditionFailed, StorageError
+from pipeline.store import IMMUTABLE, SHORT, cache_control_for, content_type_for, upload_if_changed
+from pipeline.store.local import LocalStorage
 
 
 @pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])

@@ -12,10 +12,10 @@ import threading
 import pytest
 import requests
 
-from pipeline.errors import StorageError
-from pipeline.storage import IMMUTABLE, SHORT, open_storage
-from pipeline.storage import seaweed
-from pipeline.storage.s3 import S3Storage
+from pipeline.model.errors import StorageError
+from pipeline.store import IMMUTABLE, SHORT, open_storage
+from tools import seaweed
+from pipeline.store.s3 import S3Storage
 
 pytestmark = pytest.mark.s3
 

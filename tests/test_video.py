@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import Loudness
-from pipeline.errors import InputError
-from pipeline.loudness import parse_ebur128_summary
-from pipeline.probe import Probe, Stream, probe
-from pipeline.samples import speak
-from pipeline.video import (
+from pipeline.model.config import Loudness
+from pipeline.model.errors import InputError
+from pipeline.media.loudness import parse_ebur128_summary
+from pipeline.media.probe import Probe, Stream, probe
+from tools.samples import speak
+from pipeline.media.video import (
     audio_only_mp3, captions_to_vtt, check_pdf, is_web_ready, master_mp4, poster, poster_time, vtt_from_text,
 )
 

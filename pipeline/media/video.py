@@ -1,0 +1,365 @@
+"""The seminar media path: web MP4, poster frame, audio-only MP3, captions and slides.
+
+The MP4 is H.264 (yuv420p) + AAC-LC with ``+faststart``, which every browser plays. When the
+recording's video is already that, it is copied untouched and only the audio is processed, so an
+hour-long recording is published in about a minute instead of an hour of encoding.
+The audio gets the podcast treatment (``audio.normalise``: level, gain, oversampled true-peak
+limiter, then measure what was delivered, correcting the gain once if it missed).
+"""
+
+from __future__ import annotations
+
+import bisect
+import mmap
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import ffmpeg
+
+from pipeline.media.audio import (
+    EncodedAudio, Progress, SourceLoudness, calibration_filters, chain_filters, compile_command, master_mp3, measure,
+    measure_command, normalise, parse_measurement, programme_filters, progress_reader,
+)
+from pipeline.media.chart import Curve, CurveRecorder
+from pipeline.model.config import Loudness
+from pipeline.model.errors import InputError
+from pipeline.media.probe import Probe, Stream, probe, require_audio
+from pipeline.model.records import LoudnessStats
+from pipeline.media.runner import ffmpeg_args, run, run_chain
+
+# Browsers decode these H.264 profiles (Main and High in 8-bit 4:2:0 everywhere); not High 10, 4:2:2,
+# 4:4:4 (which x264 also writes for a lossless yuv420p encode) or Extended.
+WEB_H264_PROFILES = frozenset({"Constrained Baseline", "Baseline", "Main", "High"})
+
+# AAC-LC as browsers and podcast apps expect it. ffmpeg's native encoder is LC by default.
+AAC_RATE = 48000
+AAC_BITRATE = "128k"
+# What the AAC encoder alone takes away from the programme's loudness: less than 0.1 LU. The limiter's
+# share (measured on the espeak-ng two-speaker sample: 0.5 LU at -16 LUFS, 0.0 at -23 LUFS, so no
+# fixed first guess fits both) is measured before the first encode by a filter-only pass (normalise's
+# ``calibrate``) on a sample of the programme, which costs a thirtieth of the AAC encode a missed guess
+# would repeat.
+AAC_SHIFT_LU = 0.05
+
+# Re-encoding, only when the recording's video is not web-ready. Seminar recordings are screen-captured
+# slides with a speaker inset, 720p or 1080p: mostly still pictures with sharp text. Measured on 20 s
+# 1080p30 clips, CPU seconds (user+sys, 2 cores, ffmpeg 5.1 / x264 164), kbit/s, SSIM against the source:
+#   slides + speaker   ultrafast 4.3 s 2057k .9979 | veryfast 7.9 s 552k .9971 | medium 13.2 s 607k .9975
+#   testsrc2           ultrafast 6.8 s 15.5M .9817 | veryfast 15.6 s 5.4M .979 | medium 30.7 s 6.1M .9796
+# veryfast at CRF 23 (x264's default CRF) costs 0.4 CPU-s per second of slides (an hour: 24 CPU-minutes,
+# about 12 minutes on two idle cores), 60 % of what medium costs, for files no larger and an SSIM 0.0004
+# lower. At veryfast, CRF 20 grows slides by 30 % for +0.0005 SSIM; CRF 26 saves 25 % for -0.0008.
+# Larger sources are scaled down to fit 1920x1080.
+X264_CRF = 23
+X264_PRESET = "veryfast"
+MAX_WIDTH, MAX_HEIGHT = 1920, 1080
+
+POSTER_WIDTH = 1280
+POSTER_SHARE = 0.10  # the poster is taken at 10 % of the duration...
+POSTER_LATEST = 60.0  # ...but no later than a minute in: the title slide, not a random moment of the talk
+
+
+@dataclass(frozen=True)
+class EncodedVideo:
+    path: Path
+    before: LoudnessStats  # the recording's audio as it was
+    after: LoudnessStats  # the delivered MP4's audio, measured from the file
+    gain_db: float
+    encodes: int  # audio passes: 1 normally, more when the gain needed correcting
+    copied_video: bool  # True: the recording's video stream is in the MP4 untouched
+    duration: float
+    width: int
+    height: int
+    curve: Curve | None = None  # the delivered audio's loudness every 100 ms, for the loudness picture
+
+
+# --- checks --------------------------------------------------------------------------------------
+
+def require_video(p: Probe) -> Stream:
+    """The picture of a recording (cover art in an MP3 does not count), or a clear refusal."""
+    if p.video is None:
+        raise InputError("no video stream; give an audio file to publish episode instead", str(p.path))
+    return p.video
+
+
+def is_web_ready(p: Probe) -> bool:
+    """Whether ``p``'s video plays in every browser as it is: H.264, 8-bit 4:2:0 (yuv420p), a profile
+    browsers decode. A stream whose profile ffprobe did not name (None) is judged on codec and pixels."""
+    v = p.video
+    return (v is not None and v.codec == "h264" and v.pix_fmt == "yuv420p"
+            and (v.profile is None or v.profile in WEB_H264_PROFILES))
+
+
+# --- the web MP4 ---------------------------------------------------------------------------------
+
+def master_mp4(p: Probe, target: Loudness, out: Path, *, progress: Progress | None = None,
+               on_pass: Callable[[str], None] | None = None, measured: SourceLoudness | None = None) -> EncodedVideo:
+    """The web MP4 of recording ``p`` at ``out``: video copied when web-ready (else H.264), audio normalised.
+
+    The audio passes make the AAC alone (filter process | AAC encoder, the bytes measured on the way, so the
+    gain is corrected without copying the video again); the video is muxed in once at the end, with
+    ``+faststart``. ``measured`` (from ``audio.measure_source``, stereo) skips measuring the source.
+    ``out`` should be in a working folder: a re-encoded video and the AAC are kept beside it until the end.
+    """
+    video = require_video(p)
+    require_audio(p)
+    say = on_pass or (lambda _msg: None)
+    copy = is_web_ready(p)
+    scratch = out.with_name(f".{out.stem}.video.mp4")
+    sound = out.with_name(f".{out.stem}.audio.aac")
+    try:
+        if copy:
+            video_from, index = p.path, video.index
+        else:
+            say(f"encoding video (H.264, CRF {X264_CRF}, preset {X264_PRESET})")
+            run(encode_video_command(p, video, scratch), on_stderr_line=progress_reader(progress))
+            video_from, index = scratch, 0
+
+        delivered = [CurveRecorder()]  # the last pass's: that is the sound delivered
+
+        def encode(gain: float, ceiling: float) -> LoudnessStats:
+            producer, encoder, measurer = aac_commands(p, programme_filters(target, gain, ceiling, AAC_RATE))
+            delivered[0] = CurveRecorder()
+            return parse_measurement(run_chain(producer, encoder, sound, measurer=measurer,
+                                                   on_stderr_line=progress_reader(progress),
+                                                   on_measurer_line=delivered[0]) or "")
+
+        # Measured as stereo even when the recording is mono: ffmpeg's upmix keeps the loudness as measured.
+        def calibrate(gain: float, ceiling: float) -> LoudnessStats:
+            return measure(p.path, calibration_filters(target, gain, ceiling, AAC_RATE, p.duration))
+
+        done = normalise(p, target, encode, allowance=AAC_SHIFT_LU, progress=progress, say=say, measured=measured,
+                         calibrate=calibrate)
+        run(mux_command(video_from, index, sound, out))
+    finally:
+        scratch.unlink(missing_ok=True)
+        sound.unlink(missing_ok=True)
+    made = probe(out)
+    assert made.video is not None
+    return EncodedVideo(path=out, before=done.before, after=done.after, gain_db=done.gain_db, encodes=done.encodes,
+                        copied_video=copy, duration=made.duration, width=made.video.width or 0,
+                        height=made.video.height or 0, curve=delivered[0].curve())
+
+
+def encode_video_command(p: Probe, video: Stream, out: Path) -> list[str]:
+    """ffmpeg: the picture alone as H.264 yuv420p, scaled down to fit MAX_WIDTH x MAX_HEIGHT when larger."""
+    picture = (ffmpeg.input(str(p.path))[str(video.index)]
+               .filter("scale", w=f"min({MAX_WIDTH},iw)", h=f"min({MAX_HEIGHT},ih)",
+                       force_original_aspect_ratio="decrease", force_divisible_by=2)
+               .filter("format", "yuv420p"))
+    return compile_command(picture.output(str(out), vcodec="libx264", preset=X264_PRESET, crf=X264_CRF,
+                                   **{"profile:v": "high", "map_metadata": -1}))
+
+
+def aac_commands(p: Probe, audio_filters: list[tuple[str, dict]]) -> tuple[list[str], list[str], list[str]]:
+    """ffmpeg x3 for ``run_chain``: ``p``'s first audio filtered to float PCM | AAC-LC (ADTS) | its loudness.
+
+    The AAC bytes measured are the very packets the MP4 carries (``mux_command`` copies them); the measurer
+    also logs the loudness curve the loudness picture draws.
+    """
+    pcm = {"format": "f32le", "ac": 2, "ar": AAC_RATE}
+    producer = compile_command(chain_filters(ffmpeg.input(str(p.path)).audio, audio_filters).output("pipe:", **pcm))
+    encoder = compile_command(ffmpeg.input("pipe:", **pcm).output(
+        "pipe:", format="adts", acodec="aac", audio_bitrate=AAC_BITRATE, ar=AAC_RATE, ac=2))
+    return producer, encoder, measure_command("pipe:", peak=AAC_RATE, fmt="aac", framelog=True)
+
+
+def mux_command(video_from: Path, index: int, sound: Path, out: Path) -> list[str]:
+    """ffmpeg: stream ``index`` of ``video_from`` and the AAC ``sound`` copied into a web MP4 (``+faststart``)."""
+    return compile_command(ffmpeg.output(
+        ffmpeg.input(str(video_from))[str(index)], ffmpeg.input(str(sound), format="aac")["a:0"], str(out),
+        format="mp4", vcodec="copy", acodec="copy", movflags="+faststart", map_metadata=-1, map_chapters=-1,
+    ))
+
+
+# --- poster and audio ----------------------------------------------------------------------------
+
+def poster_time(duration: float) -> float:
+    """Pure: where the poster frame is taken by default."""
+    return round(min(duration * POSTER_SHARE, POSTER_LATEST), 3)
+
+
+def poster(src: Path, out: Path, at: float | None = None) -> Path:
+    """A JPEG of the frame at ``at`` seconds (default ``poster_time``), at most POSTER_WIDTH wide."""
+    if at is None:
+        at = poster_time(probe(src).duration)
+    out.unlink(missing_ok=True)
+    run(ffmpeg_args("-ss", f"{at:.3f}", "-i", str(src), "-map", "0:V:0", "-frames:v", "1",
+                    "-vf", f"scale='min({POSTER_WIDTH},iw)':-2", "-q:v", "3", "-update", "1", str(out)))
+    if not out.is_file() or out.stat().st_size == 0:
+        raise InputError(f"no picture at {at:.1f} s for a poster", str(src))
+    return out
+
+
+def audio_only_mp3(p: Probe, target: Loudness, out: Path, *, progress: Progress | None = None,
+                   on_pass: Callable[[str], None] | None = None, measured: SourceLoudness | None = None,
+                   nice: int = 0) -> EncodedAudio:
+    """The recording's sound as a podcast MP3 (the first audio stream, exactly as ``publish episode`` makes it).
+    ``measured`` (from ``audio.measure_source``) is used when it was measured the way the MP3 is (mono or not)."""
+    require_audio(p)
+    return master_mp3(p, target, out, progress=progress, on_pass=on_pass, measured=measured, nice=nice)
+
+
+# --- captions ------------------------------------------------------------------------------------
+
+_ARROW = re.compile(r"^(?P<start>\S+?)\s*-->\s*(?P<end>\S+)(?P<rest>.*)$")
+_VTT_TIME = re.compile(r"^(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})$")
+_SRT_TIME = re.compile(r"^(\d{1,3}):([0-5]?\d):([0-5]?\d)[,.](\d{1,3})$")
+_VTT_HEADER = re.compile(r"^WEBVTT(?:[ \t].*)?$")
+_SRT_TAG = re.compile(r"<(/?)(i|b|u|font)\b[^>]*>|\{\\[^}]*\}", re.I)
+
+
+def _ms(match: re.Match) -> int:
+    h, m, s, frac = match.groups()
+    return ((int(h or 0) * 60 + int(m)) * 60 + int(s)) * 1000 + int(frac.ljust(3, "0"))
+
+
+def _vtt_time(ms: int) -> str:
+    return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
+
+
+def _timing(line: str, pattern: re.Pattern) -> tuple[int, int, str] | None:
+    arrow = _ARROW.match(line.strip())
+    if not arrow:
+        return None
+    start, end = pattern.match(arrow["start"]), pattern.match(arrow["end"])
+    if not (start and end):
+        return None
+    return _ms(start), _ms(end), arrow["rest"].strip()
+
+
+def vtt_from_text(text: str, where: str = "captions") -> str:
+    """Pure: WebVTT checked, or SRT converted to WebVTT; line ends normalised, no BOM."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if _VTT_HEADER.match(text.split("\n", 1)[0]):
+        return _check_vtt(text, where)
+    blocks = _srt_blocks(text)
+    if blocks and _timing_at(blocks[0][1]) is not None:
+        return _srt_to_vtt(blocks, where)
+    raise InputError("neither WebVTT nor SRT captions", where)
+
+
+def _check_vtt(text: str, where: str) -> str:
+    cues = 0
+    for number, line in enumerate(text.split("\n"), 1):
+        if "-->" not in line:
+            continue
+        timing = _timing(line, _VTT_TIME)
+        if timing is None:
+            hint = " (WebVTT writes a '.' before the milliseconds)" if _timing(line, _SRT_TIME) else ""
+            raise InputError(f"WebVTT line {number}: not a cue timing: {line.strip()[:60]!r}{hint}", where)
+        if timing[1] < timing[0]:
+            raise InputError(f"WebVTT line {number}: the cue ends before it starts", where)
+        cues += 1
+    if not cues:
+        raise InputError("WebVTT captions without a single cue", where)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def _srt_blocks(text: str) -> list[tuple[int, list[str]]]:
+    """(first line number, lines) of each blank-line separated block."""
+    blocks, current, first = [], [], 0
+    for number, line in enumerate(text.split("\n"), 1):
+        if line.strip():
+            if not current:
+                first = number
+            current.append(line.rstrip())
+        elif current:
+            blocks.append((first, current))
+            current = []
+    if current:
+        blocks.append((first, current))
+    return blocks
+
+
+def _timing_at(lines: list[str]) -> int | None:
+    """Where a block's SRT timing line is: first, or after a numeric counter."""
+    for i in (0, 1):
+        if i < len(lines) and (i == 0 or lines[0].strip().isdigit()) and _timing(lines[i], _SRT_TIME):
+            return i
+    return None
+
+
+def _srt_text(line: str) -> str:
+    """SRT cue text as WebVTT cue text: <i>, <b>, <u> kept; <font> and {\\an8} dropped; &, < and --> escaped."""
+    out, pos = [], 0
+    for tag in _SRT_TAG.finditer(line):
+        out.append(_escape(line[pos:tag.start()]))
+        if tag[2] and tag[2].lower() != "font":
+            out.append(f"<{tag[1]}{tag[2].lower()}>")
+        pos = tag.end()
+    out.append(_escape(line[pos:]))
+    return "".join(out)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace("-->", "--&gt;")
+
+
+def _srt_to_vtt(blocks: list[tuple[int, list[str]]], where: str) -> str:
+    cues: list[list[str]] = []
+    for first, lines in blocks:
+        at = _timing_at(lines)
+        if at is None:
+            # A counter and a line after it, or an arrow: a cue whose timing is broken. Else more cue text.
+            bad = next((i for i, line in enumerate(lines) if "-->" in line),
+                       1 if lines[0].strip().isdigit() and len(lines) > 1 else None)
+            if bad is not None:
+                raise InputError(f"SRT line {first + bad}: not a cue timing: {lines[bad].strip()[:60]!r}", where)
+            cues[-1].extend(_srt_text(line) for line in lines)  # a blank line inside a cue's text
+            continue
+        start, end, _position = _timing(lines[at], _SRT_TIME)
+        if end < start:
+            raise InputError(f"SRT line {first + at}: the cue ends before it starts", where)
+        cues.append([f"{_vtt_time(start)} --> {_vtt_time(end)}", *(_srt_text(line) for line in lines[at + 1:])])
+    return "WEBVTT\n\n" + "\n\n".join("\n".join(cue) for cue in cues) + "\n"
+
+
+def _decode(data: bytes) -> str:
+    """Captions as text: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252 (older SRT tools)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def captions_to_vtt(path: Path) -> bytes:
+    """The captions at ``path`` (WebVTT or SRT) as WebVTT in UTF-8, or a refusal naming the file."""
+    if not path.is_file():
+        raise InputError("file not found", str(path))
+    return vtt_from_text(_decode(path.read_bytes()), str(path)).encode("utf-8")
+
+
+# --- slides --------------------------------------------------------------------------------------
+
+_OBJ = re.compile(rb"(?<![0-9])(\d+)\s+\d+\s+obj\b")
+_PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
+
+
+def check_pdf(path: Path) -> int | None:
+    """Refuse what is not a whole PDF; return its page count when the page objects are plainly visible.
+
+    Pages are counted as distinct objects of ``/Type /Page`` (so an incremental update that rewrote a
+    page does not count twice). PDFs that keep their objects in compressed object streams give None.
+    """
+    if not path.is_file():
+        raise InputError("file not found", str(path))
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError("not a PDF (the file is empty)", str(path))
+    with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        if data.find(b"%PDF-", 0, 1024) < 0:
+            raise InputError("not a PDF (no %PDF- header)", str(path))
+        if data.find(b"%%EOF", max(0, size - 2048)) < 0:
+            raise InputError("not a whole PDF (no %%EOF at the end: cut short?)", str(path))
+        objects = [(m.start(), m.group(1)) for m in _OBJ.finditer(data)]
+        starts = [start for start, _ in objects]
+        pages = set()
+        for m in _PAGE.finditer(data):
+            i = bisect.bisect_right(starts, m.start()) - 1
+            pages.add(objects[i][1] if i >= 0 else m.start())
+    return len(pages) or None

@@ -1,0 +1,114 @@
+"""Object storage: one small protocol, a local-folder backend (the embedded default) and S3.
+
+Both backends give the same guarantees: whole objects appear atomically, conditional writes
+(If-Match on an ETag, If-None-Match: *) referee concurrent producers, and every object carries
+its Content-Type, Cache-Control and our metadata (``sha256``).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from pipeline.model.errors import ConfigError
+
+# Content types we serve; anything unknown is served as a download, never as text/html.
+CONTENT_TYPES = {
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".mp4": "video/mp4",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".xml": "application/rss+xml; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".vtt": "text/vtt; charset=utf-8",
+    ".srt": "application/x-subrip",
+    ".txt": "text/plain; charset=utf-8",
+    ".pdf": "application/pdf",
+    ".json": "application/json",
+}
+IMMUTABLE = "public, max-age=31536000, immutable"
+SHORT = "public, max-age=300"
+
+
+def content_type_for(key: str) -> str:
+    suffix = Path(key).suffix.lower()
+    return CONTENT_TYPES.get(suffix) or mimetypes.types_map.get(suffix) or "application/octet-stream"
+
+
+def cache_control_for(key: str) -> str:
+    """Content-addressed media never changes; feeds, pages and manifests are short-lived."""
+    if Path(key).suffix.lower() in (".xml", ".html", ".json", ".css"):
+        return SHORT
+    return IMMUTABLE
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    key: str
+    size: int
+    etag: str
+    content_type: str = "application/octet-stream"
+    cache_control: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def sha256(self) -> str | None:
+        return self.metadata.get("sha256")
+
+
+Progress = Callable[[int], None]  # called with the number of bytes just sent
+
+
+class Storage(Protocol):
+    """What the pipeline needs of a store. Keys are '/'-separated, relative to the store's root."""
+
+    url: str  # for messages: file:///abs/path or s3://bucket/prefix (never credentials)
+
+    def put_file(self, key: str, path: Path, *, content_type: str, cache_control: str,
+                 metadata: dict[str, str] | None = None, progress: Progress | None = None) -> ObjectInfo: ...
+
+    def put_bytes(self, key: str, data: bytes, *, content_type: str, cache_control: str,
+                  metadata: dict[str, str] | None = None, if_match: str | None = None,
+                  if_none_match: bool = False) -> ObjectInfo:
+        """Write ``data``; with ``if_match``/``if_none_match`` raise PreconditionFailed on a lost race."""
+        ...
+
+    def head(self, key: str) -> ObjectInfo | None: ...
+
+    def get(self, key: str) -> tuple[bytes, ObjectInfo] | None: ...
+
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+def open_storage(url: str, root: Path) -> Storage:
+    """The backend for ``url``: ``file://public`` (relative to the project root) or ``s3://bucket/prefix``."""
+    if url.startswith("file://"):
+        from pipeline.store.local import LocalStorage
+
+        path = Path(url[len("file://"):])
+        return LocalStorage(path if path.is_absolute() else root / path)
+    if url.startswith("s3://"):
+        from pipeline.store.s3 import S3Storage
+
+        bucket, _, prefix = url[len("s3://"):].partition("/")
+        return S3Storage(bucket, prefix.strip("/"))
+    raise ConfigError([f"Config value 'storage': unsupported storage URL {url!r} (use file://DIR or s3://BUCKET/PREFIX)"])
+
+
+def upload_if_changed(storage: Storage, key: str, path: Path, sha256: str, *,
+                      progress: Progress | None = None) -> bool:
+    """Upload ``path`` unless an object with the same sha256 is already at ``key``. True if bytes were sent."""
+    existing = storage.head(key)
+    if existing is not None and existing.sha256 == sha256:
+        return False
+    storage.put_file(key, path, content_type=content_type_for(key), cache_control=cache_control_for(key),
+                     metadata={"sha256": sha256}, progress=progress)
+    return True
