@@ -13,10 +13,11 @@ import pytest
 
 from pipeline.render.archive import (
     format_date, format_duration, format_size, format_time, format_when, iso_duration, json_for_script,
-    oslo_offset, render_archive, render_notes, summary,
+    render_archive, render_notes, summary,
 )
 from pipeline.model.config import Show, Site
 from pipeline.model.errors import ConfigError
+from pipeline.model.timerange import oslo_offset
 from pipeline.model.records import Item, Media, Person
 
 BASE = "https://media.example.no"

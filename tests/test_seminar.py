@@ -24,7 +24,7 @@ from media_fixtures import NS
 from pipeline.model.errors import InputError
 from pipeline.model.records import load_records
 from tools.samples import speak
-from pipeline.app.seminar import parse_offset, parse_time_range
+from pipeline.model.timerange import parse_offset, parse_time_range
 from test_video import loudness_of, video_md5
 
 SHOW = "seminarer"

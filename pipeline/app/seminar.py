@@ -24,7 +24,6 @@ import contextlib
 import datetime as dt
 import hashlib
 import random
-import re
 import tempfile
 import time
 import uuid
@@ -37,6 +36,7 @@ from pipeline.media.audio import delivery_format, measure_source
 from pipeline.media.chart import measure_curve
 from pipeline.checks.check import refuse_failing_feed
 from pipeline.model.config import Show, Site, load_show
+from pipeline.model.timerange import parse_time_range
 from pipeline.model.errors import InputError, PreconditionFailed, StorageError
 from pipeline.render.feed import render_feed
 from pipeline.app.identity import show_podcast_guid
@@ -62,35 +62,7 @@ POSTER_RECIPE = "poster-v1"
 CAPTIONS_RULE = ("Norwegian rules on universal design (forskrift om universell utforming av IKT-løsninger, "
                  "WCAG 2.1 criterion 1.2.2) require captions on prerecorded video that public bodies publish")
 
-_CLOCK = r"([01]\d|2[0-3])[:.]([0-5]\d)"
-_TIME_RANGE = re.compile(rf"^{_CLOCK}\s*[-–]\s*{_CLOCK}$")
-_OFFSET = re.compile(r"^(?:(?:(\d+):)?([0-5]?\d):([0-5]?\d(?:\.\d+)?)|(\d+(?:\.\d+)?))$")
-
-
 # --- what the producer types --------------------------------------------------------------------
-
-def parse_time_range(text: str) -> str:
-    """``09:00-10:00`` or ``09.00-10.00`` (an en dash will do) -> ``09:00-10:00``. Anything else, a start
-    alone, or an end not after the start is an InputError naming ``--time``."""
-    match = _TIME_RANGE.match((text or "").strip())
-    if not match:
-        raise InputError(f"{text!r} is not a time like 09:00-10:00 (HH:MM-HH:MM or HH.MM-HH.MM)", "--time")
-    start, end = f"{match[1]}:{match[2]}", f"{match[3]}:{match[4]}"
-    if end <= start:
-        raise InputError(f"{text!r} ends before it starts", "--time")
-    return f"{start}-{end}"
-
-
-def parse_offset(text: str) -> float:
-    """``HH:MM:SS`` (also ``MM:SS``, plain seconds, with decimals) -> seconds. InputError naming ``--poster-at``."""
-    match = _OFFSET.match((text or "").strip())
-    if not match:
-        raise InputError(f"{text!r} is not a time in the recording like 00:01:30 (HH:MM:SS)", "--poster-at")
-    hours, minutes, seconds, plain = match.groups()
-    if plain is not None:
-        return float(plain)
-    return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
-
 
 def slides_label(path: Path) -> str:
     """What a download link calls a slide deck: its file name as the producer gave it, without the suffix."""
@@ -389,5 +361,5 @@ def publish_archive(site: Site, show_id: str, storage: Storage | None = None,
     return feed, regenerate_archive(site, show, storage)
 
 
-__all__ = ["ArchiveResult", "SeminarRequest", "SeminarResult", "parse_offset", "parse_time_range",
+__all__ = ["ArchiveResult", "SeminarRequest", "SeminarResult",
            "publish_archive", "publish_seminar", "regenerate_archive", "seminar_show", "slides_label"]

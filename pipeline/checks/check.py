@@ -23,11 +23,11 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from lxml import etree
 from lxml import html as lxml_html
 
+from pipeline.model.timerange import OSLO
 from pipeline.model.errors import FeedCheckError, InputError
 from pipeline.inputs.images import artwork_problems, inspect_image
 from pipeline.render.podcastns import CHAPTERS_TYPE, GROUPS, MEDIUMS, PODCAST_NAMESPACES, ROLE_GROUP, TRANSCRIPT_TYPES
@@ -35,7 +35,6 @@ from pipeline.render.podcastns import CHAPTERS_TYPE, GROUPS, MEDIUMS, PODCAST_NA
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 ATOM = "http://www.w3.org/2005/Atom"
 CONTENT = "http://purl.org/rss/1.0/modules/content/"
-OSLO = ZoneInfo("Europe/Oslo")
 DESCRIPTION_LIMIT = 4000  # bytes (Apple)
 CHANNEL = "channel"
 

@@ -56,7 +56,7 @@ class TimeRangeType(click.ParamType):
     name = "HH:MM-HH:MM"
 
     def convert(self, value, param, ctx):
-        from pipeline.app.seminar import parse_time_range
+        from pipeline.model.timerange import parse_time_range
 
         try:
             return parse_time_range(value)
@@ -70,7 +70,7 @@ class OffsetType(click.ParamType):
     name = "HH:MM:SS"
 
     def convert(self, value, param, ctx):
-        from pipeline.app.seminar import parse_offset
+        from pipeline.model.timerange import parse_offset
 
         if isinstance(value, float):
             return value

@@ -28,6 +28,7 @@ from pipeline.model.config import Show, Site
 from pipeline.model.errors import ConfigError
 from pipeline.inputs.notes import notes_html
 from pipeline.inputs.notes import summary as notes_summary
+from pipeline.model.timerange import oslo_offset, parse_clock_range
 from pipeline.model.records import Item, Media
 
 WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
@@ -38,7 +39,6 @@ ROLES = {  # role codes (Podcasting 2.0 person roles) shown in Norwegian; free t
     "moderator": "ordstyrer", "panelist": "paneldeltaker",
 }
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-TIME = re.compile(r"^\s*(\d{1,2})[:.](\d{2})(?:\s*[-–]\s*(\d{1,2})[:.](\d{2}))?\s*$")
 NBSP = "\u00a0"
 
 
@@ -49,19 +49,9 @@ def format_date(day: dt.date) -> str:
     return f"{WEEKDAYS[day.weekday()]} {day.day}. {MONTHS[day.month - 1]} {day.year}"
 
 
-def parse_time(text: str) -> tuple[dt.time, dt.time | None]:
-    """``"09:00-10:00"`` (or ``09.00–10.00``, or a start alone) -> (start, end). ValueError if not a time."""
-    match = TIME.match(text)
-    if not match:
-        raise ValueError(f"time {text!r} is not like 09:00-10:00")
-    h1, m1, h2, m2 = match.groups()
-    start = dt.time(int(h1), int(m1))
-    return start, (dt.time(int(h2), int(m2)) if h2 else None)
-
-
 def format_time(text: str) -> str:
     """``"09:00-10:00"`` -> ``kl. 09.00–10.00``"""
-    start, end = parse_time(text)
+    start, end = parse_clock_range(text)
     return f"kl. {start:%H.%M}" + (f"–{end:%H.%M}" if end else "")
 
 
@@ -100,23 +90,6 @@ def iso_duration(seconds: float) -> str:
     hours, rest = divmod(round(seconds), 3600)
     minutes, secs = divmod(rest, 60)
     return "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + (f"{secs}S" if secs or not (hours or minutes) else "")
-
-
-def _last_sunday(year: int, month: int) -> dt.date:
-    last = dt.date(year, month, 31)
-    return last - dt.timedelta(days=(last.weekday() + 1) % 7)
-
-
-def oslo_offset(day: dt.date, time: dt.time) -> str:
-    """UTC offset in Norway (EU summer time rule, in force since 1996): ``+01:00`` or ``+02:00``.
-
-    Local wall time is compared with the switch at 02:00 (March) and 03:00 (October) local time,
-    so the result needs no time zone database.
-    """
-    local = dt.datetime.combine(day, time)
-    summer_starts = dt.datetime.combine(_last_sunday(day.year, 3), dt.time(2))
-    summer_ends = dt.datetime.combine(_last_sunday(day.year, 10), dt.time(3))
-    return "+02:00" if summer_starts <= local < summer_ends else "+01:00"
 
 
 def json_for_script(data: object) -> Markup:
@@ -218,7 +191,7 @@ def _jsonld(show: Show, site: Site, ep: Item, url: str, summary_text: str) -> di
         "organizer": {"@type": "Organization", "name": show.organiser or show.author, "url": site.website},
     }
     if ep.time:
-        start, end = parse_time(ep.time)
+        start, end = parse_clock_range(ep.time)
         event["startDate"] = f"{ep.date.isoformat()}T{start:%H:%M}{oslo_offset(ep.date, start)}"
         if end:
             event["endDate"] = f"{ep.date.isoformat()}T{end:%H:%M}{oslo_offset(ep.date, end)}"
@@ -310,7 +283,7 @@ def _check(show: Show, seminars: list[Item]) -> None:
         seen.setdefault(ep.slug, where)
         if ep.time:
             try:
-                parse_time(ep.time)
+                parse_clock_range(ep.time)
             except ValueError as e:
                 problems.append(f"{where}: {e}")
     if problems:
@@ -367,4 +340,4 @@ def render_archive(show: Show, site: Site, seminars: list[Item]) -> dict[str, by
 
 
 __all__ = ["format_date", "format_duration", "format_size", "format_time", "format_when", "iso_duration",
-           "json_for_script", "oslo_offset", "page_key", "render_archive", "render_notes", "summary"]
+           "json_for_script", "page_key", "render_archive", "render_notes", "summary"]

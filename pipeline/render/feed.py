@@ -14,7 +14,6 @@ import datetime as dt
 import functools
 import os
 import sys
-from zoneinfo import ZoneInfo
 
 from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
@@ -28,7 +27,6 @@ from pipeline.render.podcastns import (ALTERNATE_ENCLOSURES, CHAPTERS_TYPE, PODC
 from pipeline.model.records import Item, Media
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
-OSLO = ZoneInfo("Europe/Oslo")
 DESCRIPTION_LIMIT = 4000  # Apple's limit for description, in bytes
 PUBLISH_HOUR = 6  # podcasts appear at 06:00 Oslo time on their date
 
@@ -114,8 +112,8 @@ def pub_datetime(episode: Item) -> dt.datetime:
     """When an item appears: a seminar at its start time, an episode at 06:00, Oslo time."""
     hour, minute = PUBLISH_HOUR, 0
     if episode.time:
-        start = episode.time.split("-")[0].strip().replace(".", ":")
-        hour, minute = (int(x) for x in start.split(":")[:2])
+        start, _ = parse_clock_range(episode.time)
+        hour, minute = start.hour, start.minute
     return dt.datetime.combine(episode.date, dt.time(hour, minute), OSLO)
 
 
