@@ -333,7 +333,7 @@ def seminar(ctx, video, show, title, date, time_range, place, speakers, descript
         _emit(seminar_json(result))
         return
     ep = result.episode
-    from pipeline.render.archive import format_when
+    from pipeline.render.norwegian import format_when
 
     click.echo(f"{'Would publish' if dry_run else 'Published'} «{ep.title}» ({ep.show}, {format_when(ep)})")
     click.echo(f"  loudness: {_loudness_line(ep)}")
