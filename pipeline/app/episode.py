@@ -22,7 +22,7 @@ from pathlib import Path
 from pipeline.media.audio import delivery_format, master_mp3
 from pipeline.media.chart import Curve, loudness_picture
 from pipeline.inputs.chapters import chapters_json, read_chapters
-from pipeline.checks.check import refuse_failing_feed
+from pipeline.checks.store import refuse_failing_feed
 from pipeline.model.config import Show, Site, load_show
 from pipeline.model.errors import InputError, PreconditionFailed, StorageError, read_utf8
 from pipeline.render.feed import render_feed

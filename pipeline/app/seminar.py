@@ -34,7 +34,7 @@ from pathlib import Path
 from pipeline.render.pages import render_archive
 from pipeline.media.audio import delivery_format, measure_source
 from pipeline.media.chart import measure_curve
-from pipeline.checks.check import refuse_failing_feed
+from pipeline.checks.store import refuse_failing_feed
 from pipeline.model.config import Show, Site, load_show
 from pipeline.model.timerange import parse_time_range
 from pipeline.model.errors import InputError, PreconditionFailed, StorageError

@@ -409,7 +409,7 @@ def feed(ctx, shows, as_json):
 @click.pass_context
 def check(ctx, shows, online, as_json):
     """Check the published feed(s) against Apple's requirements and the Podcasting 2.0 rules; exit non-zero on any violation."""
-    from pipeline.checks.check import check_published
+    from pipeline.checks.store import check_published
     from pipeline.store import open_storage
 
     site = _site(ctx)
