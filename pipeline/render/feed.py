@@ -63,8 +63,8 @@ def rendered_notes(notes: str) -> tuple[str, str]:
 def feed_description(episode: Item) -> str:
     """Plain-text description within Apple's 4,000-byte limit."""
     description = episode.description or rendered_notes(episode.notes)[1] or episode.title
-    while len(description.encode()) > DESCRIPTION_LIMIT:
-        description = truncate(description, len(description) - max(1, (len(description.encode()) - DESCRIPTION_LIMIT) // 2))
+    while (excess := len(description.encode()) - DESCRIPTION_LIMIT) > 0:
+        description = truncate(description, len(description) - max(1, excess // 2))
     return description
 
 
@@ -131,12 +131,13 @@ def content_encoded(notes: str) -> str | None:
 
 def item_xml(show: Show, site: Site, episode: Item) -> str:
     """``episode`` as an ``<item>`` of the channel ``channel_xml`` writes: the RSS elements in the order
-    feedgen wrote them, then itunes, then Podcasting 2.0 and Podlove chapters, with the prefixes declared
-    on ``<rss>``; escaped and indented as lxml pretty-prints a tree, so the feed's bytes are those feedgen gave.
+    feedgen writes an entry's, then itunes, then Podcasting 2.0 and Podlove chapters, with the prefixes
+    declared on ``<rss>``; escaped and indented as lxml pretty-prints a tree, so the feed's bytes are those
+    feedgen would give.
     """
     lines = ["    <item>"]
     add = lines.append
-    # An empty title or GUID is left out, as feedgen did; `publish check` names either as missing.
+    # An empty title or GUID is left out, as feedgen leaves them out; `publish check` names either as missing.
     if episode.title:
         add(f"      <title>{text(episode.title)}</title>")
     add(f"      <link>{text(item_link(show, site, episode))}</link>")

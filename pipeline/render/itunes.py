@@ -80,7 +80,7 @@ def item_lines(episode: Item) -> list[str]:
     if episode.image is not None:
         add(f'      <itunes:image href="{attr(episode.image.url)}"/>')
     add(f"      <itunes:duration>{itunes_duration(episode.media.duration)}</itunes:duration>")
-    # Season and episode 0 are left out of the itunes tags (as feedgen did) but not of the podcast ones.
+    # Season and episode 0 are left out of the itunes tags (as feedgen does) but not of the podcast ones.
     if episode.season:
         add(f"      <itunes:season>{episode.season}</itunes:season>")
     if episode.number:
