@@ -22,7 +22,7 @@ from pathlib import Path
 from pipeline.media.audio import delivery_format, master_mp3
 from pipeline.media.chart import Curve, loudness_picture
 from pipeline.inputs.chapters import chapters_json, read_chapters
-from pipeline.checks.check import refuse_failing_feed
+from pipeline.checks.store import refuse_failing_feed
 from pipeline.model.config import Show, Site, load_show
 from pipeline.model.errors import InputError, PreconditionFailed, StorageError, read_utf8
 from pipeline.render.feed import render_feed
@@ -30,6 +30,7 @@ from pipeline.inputs.images import check_artwork
 from pipeline.app.identity import show_podcast_guid
 from pipeline.render.podcastns import taxonomy_role
 from pipeline.media.probe import Probe, check_whole, probe, require_audio
+from pipeline.media.runner import start_forked
 from pipeline.model.records import (Chapter, Item, LoudnessStats, Media, Person, find_record, load_records, manifest_key,
                       parse_record, slugify, write_record)
 from pipeline.store import SHORT, Storage, content_type_for, open_storage, upload_if_changed
@@ -414,7 +415,7 @@ def regenerate_feed(site: Site, show: Show, storage: Storage | None = None, *, p
             for ep in episodes:
                 if not _present(storage, ep.media):
                     raise StorageError(f"{ep.record_name} names {ep.media.key}, which is not in the store", storage.url)
-        data = render_feed(show, site, episodes, artwork=artwork, today=today, guid=guid)
+        data = render_feed(show, site, episodes, artwork=artwork, today=today, guid=guid, parallel=start_forked)
         # A feed that fails `publish check` is refused before anything is written; the old feed stays.
         refuse_failing_feed(data, show.feed_key, storage, site.base_url, today=today, known={artwork.url: show.artwork})
         show_podcast_guid(site, show, storage, assign=True)

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from importlib.resources import files
 from types import SimpleNamespace
 
-from pipeline.render.archive import environment, format_date, format_duration, format_size, stylesheet, summary
+from pipeline.render.norwegian import format_date, format_duration, format_size
+from pipeline.render.pages import environment, stylesheet, summary
 from pipeline.media.chart import describe, format_level
 from pipeline.model.config import SHOW_ID, Loudness, Show, Site, load_show, show_ids
 from pipeline.model.errors import PipelineError

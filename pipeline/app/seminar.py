@@ -31,10 +31,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.render.archive import render_archive
+from pipeline.render.pages import render_archive
 from pipeline.media.audio import delivery_format, measure_source
 from pipeline.media.chart import measure_curve
-from pipeline.checks.check import refuse_failing_feed
+from pipeline.checks.store import refuse_failing_feed
 from pipeline.model.config import Show, Site, load_show
 from pipeline.model.timerange import parse_time_range
 from pipeline.model.errors import InputError, PreconditionFailed, StorageError
@@ -314,7 +314,7 @@ class ArchiveResult:
 
 def regenerate_archive(site: Site, show: Show, storage: Storage | None = None, *,
                        prefer_local: set[str] | None = None) -> ArchiveResult:
-    """Render the archive (``archive.render_archive``) from the store's manifests and ``episodes/`` and write
+    """Render the archive (``pages.render_archive``) from the store's manifests and ``episodes/`` and write
     each page only if it changed: the seminars' pages and the stylesheet first, then ``<show>/index.html``
     with a conditional PUT, as the feed is written, so two producers publishing at once both get listed.
 

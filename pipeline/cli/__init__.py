@@ -333,7 +333,7 @@ def seminar(ctx, video, show, title, date, time_range, place, speakers, descript
         _emit(seminar_json(result))
         return
     ep = result.episode
-    from pipeline.render.archive import format_when
+    from pipeline.render.norwegian import format_when
 
     click.echo(f"{'Would publish' if dry_run else 'Published'} «{ep.title}» ({ep.show}, {format_when(ep)})")
     click.echo(f"  loudness: {_loudness_line(ep)}")
@@ -409,7 +409,7 @@ def feed(ctx, shows, as_json):
 @click.pass_context
 def check(ctx, shows, online, as_json):
     """Check the published feed(s) against Apple's requirements and the Podcasting 2.0 rules; exit non-zero on any violation."""
-    from pipeline.checks.check import check_published
+    from pipeline.checks.store import check_published
     from pipeline.store import open_storage
 
     site = _site(ctx)

@@ -206,3 +206,35 @@ def run_chain(
             raise ToolError(f"{os.path.basename(cmd[0])} failed (exit {p.returncode}): {tail.splitlines()[-1] if tail else 'no output'}",
                             command=cmd, stderr_tail=tail, returncode=p.returncode)
     return "".join(errs[2]) if measurer else None
+
+
+def start_forked(work: Callable[[], bytes]) -> Callable[[], bytes]:
+    """Start ``work`` in a forked copy of this process, on another core, and return what waits for its bytes.
+
+    A copy that fails is not trusted: ``work`` then runs again here, so its error is raised in this process.
+    Where fork is not available, or there is one core, ``work`` runs here when its bytes are asked for.
+    """
+    if sys.platform != "linux" or (os.cpu_count() or 1) < 2:
+        return work
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # the copy: write the bytes into the pipe, then leave without any clean-up
+        status = 1
+        try:
+            os.close(read_end)
+            data = work()
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(data)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+
+    def result() -> bytes:
+        with os.fdopen(read_end, "rb") as pipe:
+            data = pipe.read()
+        if os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) != 0:
+            return work()
+        return data
+
+    return result
