@@ -33,7 +33,7 @@ from pathlib import Path
 
 from pipeline.render.archive import render_archive
 from pipeline.media.audio import delivery_format, measure_source
-from pipeline.media.chart import measure_curve
+from pipeline.media.curves import measure_curve
 from pipeline.checks.check import refuse_failing_feed
 from pipeline.model.config import Show, Site, load_show
 from pipeline.model.timerange import parse_time_range

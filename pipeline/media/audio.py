@@ -23,11 +23,13 @@ from pathlib import Path
 
 import ffmpeg
 
-from pipeline.media.chart import Curve, CurveRecorder
+from pipeline.media.curves import CurveRecorder
 from pipeline.model.config import Loudness
+from pipeline.model.curves import Curve
 from pipeline.model.errors import InputError, PipelineError
-from pipeline.media.loudness import (EBUR128_FRAME, LIMITER_MARGIN_DB, gain_db, integrated_loudness, levelling_filter,
-                       limiter_chain, loudness_range, parse_ebur128_summary, parse_true_peak, true_peak_filters)
+from pipeline.media.loudness import (LIMITER_MARGIN_DB, ebur128_frames, gain_db, integrated_loudness, levelling_filter,
+                                     limiter_chain, loudness_range, parse_ebur128_summary, parse_true_peak,
+                                     true_peak_filters)
 from pipeline.media.probe import Probe
 from pipeline.model.records import LoudnessStats
 from pipeline.media.runner import BACKGROUND, run, run_chain
@@ -100,7 +102,7 @@ def measure_command(path: str, filters: list[tuple[str, dict]] = (), *, peak: in
                     start: float | None = None, length: float | None = None) -> list[str]:
     """ffmpeg that runs ``filters`` then ``ebur128`` over the first audio stream and discards the result.
     ``peak``, the sample rate after ``filters``, also measures the true peak (``loudness.true_peak_filters``,
-    on a branch of the same graph). ``framelog`` also logs the loudness every 100 ms (``chart.CurveRecorder``
+    on a branch of the same graph). ``framelog`` also logs the loudness every 100 ms (``curves.CurveRecorder``
     reads it); otherwise those lines are not even written (ffmpeg 5.1 logs them by default: 18,000 lines
     for 30 minutes, which cost ffmpeg about a second and Python more to read).
 
@@ -161,10 +163,10 @@ class BlockRecorder:
         self.short_term: array[float] = array("d")
 
     def __call__(self, line: str) -> None:
-        for m in EBUR128_FRAME.finditer(line):
-            if float(m["t"]) > self.after:
-                self.momentary.append(float(m["m"]))
-                self.short_term.append(float(m["s"]))
+        for t, momentary, short_term in ebur128_frames(line):
+            if t > self.after:
+                self.momentary.append(momentary)
+                self.short_term.append(short_term)
 
 
 # A long programme's levelled loudness is measured in two halves at once, one per core: the encode waits

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from pipeline.model.config import Loudness
 from pipeline.model.records import LoudnessStats
@@ -53,6 +53,15 @@ EBUR128_FRAME = re.compile(
     r"\bt:\s*(?P<t>\d+(?:\.\d+)?)\s+TARGET:\s*-?\d+\s+LUFS\s+"
     r"M:\s*(?P<m>-?\d+(?:\.\d+)?|-?inf|nan)\s+S:\s*(?P<s>-?\d+(?:\.\d+)?|-?inf|nan)"
 )
+
+
+def ebur128_frames(text: str) -> Iterator[tuple[float, float, float]]:
+    """Pure: ``(t, momentary, short_term)`` of each frame-log line in ``text``, as ebur128 printed them
+    (silence as -120.7, nan or -inf): the one reader of that line, for every recorder of it."""
+    for m in EBUR128_FRAME.finditer(text):
+        yield float(m["t"]), float(m["m"]), float(m["s"])
+
+
 ABSOLUTE_GATE = -70.0  # LUFS (ITU-R BS.1770-4, EBU Tech 3342)
 RELATIVE_GATE_LU = 10.0  # integrated loudness: blocks more than this below the abs-gated mean do not count
 LRA_RELATIVE_GATE_LU = 20.0  # loudness range: the same, for short-term values

@@ -22,8 +22,9 @@ from pipeline.media.audio import (
     EncodedAudio, Progress, SourceLoudness, calibration_filters, chain_filters, compile_command, master_mp3, measure,
     measure_command, normalise, parse_measurement, programme_filters, progress_reader,
 )
-from pipeline.media.chart import Curve, CurveRecorder
+from pipeline.media.curves import CurveRecorder
 from pipeline.model.config import Loudness
+from pipeline.model.curves import Curve
 from pipeline.model.errors import InputError
 from pipeline.media.probe import Probe, Stream, probe, require_audio
 from pipeline.model.records import LoudnessStats
