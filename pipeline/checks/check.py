@@ -30,7 +30,8 @@ from lxml import html as lxml_html
 from pipeline.model.timerange import OSLO
 from pipeline.model.errors import FeedCheckError, InputError
 from pipeline.inputs.images import artwork_problems, inspect_image
-from pipeline.render.podcastns import CHAPTERS_TYPE, GROUPS, MEDIUMS, PODCAST_NAMESPACES, ROLE_GROUP, TRANSCRIPT_TYPES
+from pipeline.render.podcastns import CHAPTERS_TYPE, GROUPS, MEDIUMS, PODCAST_NAMESPACES, ROLE_GROUP
+from pipeline.inputs.transcripts import TRANSCRIPT_TYPES
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 ATOM = "http://www.w3.org/2005/Atom"
