@@ -32,7 +32,7 @@ from pipeline.media.loudness import (LIMITER_MARGIN_DB, ebur128_frames, gain_db,
                                      true_peak_filters)
 from pipeline.media.probe import Probe
 from pipeline.model.records import LoudnessStats
-from pipeline.media.runner import BACKGROUND, run, run_chain
+from pipeline.media.runner import BACKGROUND, ffmpeg_args, run, run_chain
 
 SAMPLE_RATE = 44100
 SILENCE_LUFS = -60.0
@@ -93,8 +93,9 @@ def chain_filters(stream, filters: list[tuple[str, dict]]):
 
 
 def compile_command(stream_out) -> list[str]:
-    """The ffmpeg argument list for an ffmpeg-python output, with the flags every call wants."""
-    return ffmpeg.compile(stream_out.global_args("-hide_banner", "-nostdin"), overwrite_output=True)
+    """The ffmpeg command line for an ffmpeg-python output (its inputs, filter graph and outputs), with the
+    flags every call wants (``runner.ffmpeg_args``)."""
+    return ffmpeg_args(*ffmpeg.get_args(stream_out))
 
 
 def measure_command(path: str, filters: list[tuple[str, dict]] = (), *, peak: int | None = None,
