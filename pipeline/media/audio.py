@@ -24,15 +24,15 @@ from pathlib import Path
 import ffmpeg
 
 from pipeline.media.curves import CurveRecorder
-from pipeline.model.config import Loudness
-from pipeline.model.curves import Curve
-from pipeline.model.errors import InputError, PipelineError
 from pipeline.media.loudness import (LIMITER_MARGIN_DB, ebur128_frames, gain_db, integrated_loudness, levelling_filter,
                                      limiter_chain, loudness_range, parse_ebur128_summary, parse_true_peak,
                                      true_peak_filters)
 from pipeline.media.probe import Probe
-from pipeline.model.records import LoudnessStats
 from pipeline.media.runner import BACKGROUND, ffmpeg_args, run, run_chain
+from pipeline.model.config import Loudness
+from pipeline.model.curves import Curve
+from pipeline.model.errors import InputError, PipelineError
+from pipeline.model.records import LoudnessStats
 
 SAMPLE_RATE = 44100
 SILENCE_LUFS = -60.0

@@ -20,12 +20,12 @@ from pipeline.media.audio import (
     measure_command, normalise, parse_measurement, programme_filters, progress_reader,
 )
 from pipeline.media.curves import CurveRecorder
+from pipeline.media.probe import Probe, Stream, probe, require_audio
+from pipeline.media.runner import ffmpeg_args, run, run_chain
 from pipeline.model.config import Loudness
 from pipeline.model.curves import Curve
 from pipeline.model.errors import InputError
-from pipeline.media.probe import Probe, Stream, probe, require_audio
 from pipeline.model.records import LoudnessStats
-from pipeline.media.runner import ffmpeg_args, run, run_chain
 
 # Browsers decode these H.264 profiles (Main and High in 8-bit 4:2:0 everywhere); not High 10, 4:2:2,
 # 4:4:4 (which x264 also writes for a lossless yuv420p encode) or Extended.
