@@ -35,20 +35,15 @@ WEB_H264_PROFILES = frozenset({"Constrained Baseline", "Baseline", "Main", "High
 AAC_RATE = 48000
 AAC_BITRATE = "128k"
 # What the AAC encoder alone takes away from the programme's loudness: less than 0.1 LU. The limiter's
-# share (measured on the espeak-ng two-speaker sample: 0.5 LU at -16 LUFS, 0.0 at -23 LUFS, so no
-# fixed first guess fits both) is measured before the first encode by a filter-only pass (normalise's
-# ``calibrate``) on a sample of the programme, which costs a thirtieth of the AAC encode a missed guess
-# would repeat.
+# share depends on the programme and the target, so no fixed first guess fits; it is measured before the
+# first encode by a filter-only pass (normalise's ``calibrate``) on a sample of the programme, far cheaper
+# than the AAC encode a missed guess would repeat.
 AAC_SHIFT_LU = 0.05
 
 # Re-encoding, only when the recording's video is not web-ready. Seminar recordings are screen-captured
-# slides with a speaker inset, 720p or 1080p: mostly still pictures with sharp text. Measured on 20 s
-# 1080p30 clips, CPU seconds (user+sys, 2 cores, ffmpeg 5.1 / x264 164), kbit/s, SSIM against the source:
-#   slides + speaker   ultrafast 4.3 s 2057k .9979 | veryfast 7.9 s 552k .9971 | medium 13.2 s 607k .9975
-#   testsrc2           ultrafast 6.8 s 15.5M .9817 | veryfast 15.6 s 5.4M .979 | medium 30.7 s 6.1M .9796
-# veryfast at CRF 23 (x264's default CRF) costs 0.4 CPU-s per second of slides (an hour: 24 CPU-minutes,
-# about 12 minutes on two idle cores), 60 % of what medium costs, for files no larger and an SSIM 0.0004
-# lower. At veryfast, CRF 20 grows slides by 30 % for +0.0005 SSIM; CRF 26 saves 25 % for -0.0008.
+# slides with a speaker inset, 720p or 1080p: mostly still pictures with sharp text. For those, x264's
+# veryfast preset at its default CRF 23 makes files no larger than medium, with an SSIM barely lower, in
+# much less CPU time; other CRFs trade size for quality that slides do not show (README, Benchmarks).
 # Larger sources are scaled down to fit 1920x1080.
 X264_CRF = 23
 X264_PRESET = "veryfast"
