@@ -20,7 +20,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipeline.media.audio import delivery_format, master_mp3
-from pipeline.media.chart import Curve, loudness_picture
+from pipeline.app.picture import loudness_picture
+from pipeline.model.curves import Curve
 from pipeline.inputs.chapters import chapters_json, read_chapters
 from pipeline.checks.store import refuse_failing_feed
 from pipeline.model.config import Show, Site, load_show

@@ -20,7 +20,7 @@ from types import SimpleNamespace
 
 from pipeline.render.norwegian import format_date, format_duration, format_size
 from pipeline.render.pages import environment, stylesheet, summary
-from pipeline.media.chart import describe, format_level
+from pipeline.render.picture import format_level, loudness_alt_text
 from pipeline.model.config import SHOW_ID, Loudness, Show, Site, load_show, show_ids
 from pipeline.model.errors import PipelineError
 from pipeline.model.records import Item, Media
@@ -99,7 +99,7 @@ def _item(ep: Item, storage: Storage, target: Loudness | None) -> IndexEntry:
         audio_size=format_size(audio.bytes),
         loudness=f"{format_level(ep.loudness_after.integrated)}\u00a0LUFS" if ep.loudness_after else None,
         picture_src=picture.key if picture else None,
-        picture_alt=describe(ep.loudness_before, ep.loudness_after, target),
+        picture_alt=loudness_alt_text(ep.loudness_before, ep.loudness_after, target),
         page_src=page if storage.head(f"{page}index.html") else None,
     )
 

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from pipeline.render.pages import render_archive
 from pipeline.media.audio import delivery_format, measure_source
-from pipeline.media.chart import measure_curve
+from pipeline.media.curves import measure_curve
 from pipeline.checks.store import refuse_failing_feed
 from pipeline.model.config import Show, Site, load_show
 from pipeline.model.timerange import parse_time_range
@@ -52,7 +52,9 @@ from pipeline.model.records import Item, Media, Person, slugify
 from pipeline.media.runner import BACKGROUND
 from pipeline.store import SHORT, Storage, content_type_for, open_storage
 from pipeline.media.tagging import Tags, tag_mp3
-from pipeline.media.video import audio_only_mp3, captions_to_vtt, check_pdf, master_mp4, poster, poster_time, require_video
+from pipeline.media.video import audio_only_mp3, master_mp4, poster, poster_time, require_video
+from pipeline.inputs.captions import captions_to_vtt
+from pipeline.inputs.slides import check_pdf
 
 DEFAULT_SHOW = "seminarer"
 # Bump when a process changes, so re-runs remake that rendition instead of reusing the old one.

@@ -27,7 +27,8 @@ from pipeline.model.errors import InputError
 from pipeline.model.timerange import OSLO
 from pipeline.render.feed import ATOM_NS, CONTENT_NS
 from pipeline.render.itunes import DESCRIPTION_LIMIT, ITUNES_NS
-from pipeline.render.podcastns import CHAPTERS_TYPE, GROUPS, MEDIUMS, PODCAST_NAMESPACES, ROLE_GROUP, TRANSCRIPT_TYPES
+from pipeline.inputs.transcripts import TRANSCRIPT_TYPES
+from pipeline.render.podcastns import CHAPTERS_TYPE, GROUPS, MEDIUMS, PODCAST_NAMESPACES, ROLE_GROUP
 
 CHANNEL = "channel"
 

@@ -31,9 +31,7 @@ GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 MEDIUMS = {"podcast", "music", "video", "film", "audiobook", "newsletter", "blog", "publisher", "course"}
 MEDIUMS |= {m + "L" for m in MEDIUMS} | {"mixed"}
 
-# podcast:transcript types by file suffix; VTT and SRT are timed, so they are also captions.
-TRANSCRIPT_TYPES = {".vtt": "text/vtt", ".srt": "application/x-subrip", ".txt": "text/plain",
-                    ".html": "text/html", ".json": "application/json"}
+# podcast:transcript types (``inputs.transcripts.TRANSCRIPT_TYPES``) that are timed, so also captions.
 TIMED_TRANSCRIPTS = {"text/vtt", "application/x-subrip"}
 CHAPTERS_TYPE = "application/json+chapters"
 
@@ -95,10 +93,6 @@ def person_role(role: str | None) -> tuple[str, str]:
     """The role and group to emit: the taxonomy's, or 'guest' in 'cast' for anything else (everyone
     named on an episode appears in it)."""
     return taxonomy_role(role) or ("guest", "cast")
-
-
-def transcript_type(suffix: str) -> str | None:
-    return TRANSCRIPT_TYPES.get(suffix.lower())
 
 
 # --- the channel -------------------------------------------------------------------------------------
