@@ -77,13 +77,17 @@ def _not_a_uuid(value: str, _file: Path) -> str | None:
     return None
 
 
-def _missing_beside(value: str, file: Path) -> str | None:
+def _no_file_beside(value: str, file: Path) -> str | None:
     return None if (file.parent / value).is_file() else f"{file.parent / value} does not exist"
 
 
 OWNER_EMAIL_MISSING = "an e-mail address is required (Apple shows it to no one but uses it to verify ownership)"
 LINK_MISSING = "the show's web page (an http(s) URL) is required"
-http_url = Rule("an http(s) URL", lambda v, _file: None if HTTP_URL.match(v) else f"must be an http(s) URL, got {v!r}")
+AN_HTTP_URL = Rule("an http(s) URL",
+                   lambda v, _file: None if HTTP_URL.match(v) else f"must be an http(s) URL, got {v!r}")
+
+A_STORE_URL = Rule("`file://FOLDER` or `s3://bucket/prefix`", lambda v, _file: (
+    None if v.startswith(("file://", "s3://")) else f"must start with file:// or s3://, got {v!r}"))
 
 
 class _Required:
@@ -108,14 +112,12 @@ class Key:
 
 
 SITE_KEYS: tuple[Key, ...] = (
-    Key("storage", TEXT, "file://public", rule=Rule(
-        "`file://FOLDER` or `s3://bucket/prefix`",
-        lambda v, _file: None if v.startswith(("file://", "s3://")) else f"must start with file:// or s3://, got {v!r}"),
+    Key("storage", TEXT, "file://public", rule=A_STORE_URL,
         help="Where published objects go: a local folder laid out exactly like the bucket (served by "
              "`publish serve`), or `s3://bucket/prefix` in production."),
-    Key("base_url", TEXT, "http://127.0.0.1:8000", rule=http_url,
+    Key("base_url", TEXT, "http://127.0.0.1:8000", rule=AN_HTTP_URL,
         help="The public address of the store's root, as listeners reach it (e.g. `https://media.example.no`)."),
-    Key("website", TEXT, "https://www.dfo.no", rule=http_url,
+    Key("website", TEXT, "https://www.dfo.no", rule=AN_HTTP_URL,
         help="The organisation's web site: the archive pages link to it."),
 )
 
@@ -140,7 +142,7 @@ SHOW_KEYS: tuple[Key, ...] = (
     Key("explicit", BOOL, False, help="Mark the show explicit (`itunes:explicit`)."),
     Key("type", TEXT, "episodic", rule=one_of("episodic", "serial"),
         help="`episodic`: apps show the newest first; `serial`: in order (`itunes:type`)."),
-    Key("artwork", TEXT, default_text="`<show>.jpg`", rule=Rule("a file beside the show's file", _missing_beside),
+    Key("artwork", TEXT, default_text="`<show>.jpg`", rule=Rule("a file beside the show's file", _no_file_beside),
         help="Square JPEG or PNG, 1400-3000 px, beside this file."),
     Key("link", TEXT, REQUIRED, rule=matching(HTTP_URL, "an http(s) URL", lambda v: LINK_MISSING), missing=LINK_MISSING,
         help="The show's web page (RSS `<link>`)."),
@@ -150,7 +152,7 @@ SHOW_KEYS: tuple[Key, ...] = (
     Key("default_place", TEXT, help="Seminar series: where a seminar took place when `publish seminar` says nothing."),
     Key("require_captions", BOOL, False,
         help="Seminar series: refuse a recording without captions (`false`: publish it with a warning)."),
-    Key("new_feed_url", TEXT, rule=http_url,
+    Key("new_feed_url", TEXT, rule=AN_HTTP_URL,
         help="When the show moves: the new feed's address (`itunes:new-feed-url`)."),
     Key("locked", BOOL, True,
         help="`podcast:locked`: `true` keeps other hosts from importing the show; `false` allows a move."),
@@ -283,7 +285,7 @@ def read_values(keys: tuple[Key, ...], data: dict, file: Path, defaults: dict[st
     Raises one ConfigError with every problem of the file: wrong types, broken rules, missing and unknown keys.
     A table of the wrong type is reported once, not again for each key inside it.
     """
-    problems = [(name, text) for name, text in _unknown(keys, "", data)]
+    problems = _unknown(keys, "", data)
     tables: dict[str, dict | None] = {"": data}
     values: dict[str, object] = {}
     for key in keys:
@@ -298,16 +300,16 @@ def read_values(keys: tuple[Key, ...], data: dict, file: Path, defaults: dict[st
                 if table is not None:
                     problems.append((key.name, key.missing))
                 value = None
-        if value is None:
-            tables[key.name] = {} if key.type is TABLE and table is not None else None
-            values[key.name] = None
-            continue
-        value, problem = _check(keys, key, value.strip() if isinstance(value, str) else value, file)
+        problem = None
+        if value is not None:
+            value, problem = _check(keys, key, value.strip() if isinstance(value, str) else value, file)
         if problem:
             problems.append((key.name, problem))
+        elif key.type is TABLE and table is not None:
+            value = {} if value is None else value  # a table left out: its keys take their defaults
+            problems += _unknown(keys, key.name, value)
         if key.type is TABLE:
             tables[key.name] = value
-            problems += _unknown(keys, key.name, value) if value is not None else []
         values[key.name] = None if problem else value
     if problems:
         raise ConfigError([f"Config value '{name}' in {file}: {text}" for name, text in problems])
@@ -401,7 +403,8 @@ def render_toml(keys: tuple[Key, ...], values: dict[str, object], heading: str =
     return "\n".join(lines) + "\n"
 
 
-REFERENCE_START = "<!-- configuration reference: made from pipeline/model/config.py by `python -m pipeline.model.config README.md` -->"
+REFERENCE_START = ("<!-- configuration reference: made from pipeline/model/config.py "
+                   "by `python -m pipeline.model.config README.md` -->")
 REFERENCE_END = "<!-- end of the configuration reference -->"
 
 
