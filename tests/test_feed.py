@@ -115,7 +115,7 @@ def test_show_notes_become_safe_html_and_a_short_description(site_show):
 
 def test_move_emits_new_feed_url_and_keeps_the_guid(site_show):
     site, show = site_show
-    moved = dataclasses.replace(show, extra={**show.extra, "new_feed_url": "https://podkast.example.no/endring.xml"})
+    moved = dataclasses.replace(show, new_feed_url="https://podkast.example.no/endring.xml")
     guid = podcast_guid("https://media.example.no/endringspodden/feed.xml")
     data = render_feed(moved, site, [episode(site, 1)], artwork=artwork(site), today=TODAY, guid=guid)
     ch = channel(data)

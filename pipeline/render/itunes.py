@@ -65,7 +65,7 @@ def set_channel(fg, show: Show, artwork: Media) -> None:
         fg.podcast.itunes_category(show.category)
     fg.itunes_extra.explicit = show.explicit
     fg.itunes_extra.show_type = show.show_type
-    fg.itunes_extra.new_feed_url = show.extra.get("new_feed_url")
+    fg.itunes_extra.new_feed_url = show.new_feed_url
 
 
 def itunes_duration(seconds: float | None) -> str:

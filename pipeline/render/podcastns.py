@@ -134,9 +134,9 @@ def set_channel(extension: PodcastNs, show: Show, feed_url: str, guid: str | Non
     """The channel's podcast tags. ``guid`` is the show's podcast:guid, assigned once
     (``identity.show_podcast_guid``); without it, the one the feed URL gives."""
     extension.guid = guid or podcast_guid(feed_url)
-    extension.locked = bool(show.extra.get("locked", True))
+    extension.locked = show.locked
     extension.owner = show.owner_email
-    extension.medium = show.extra.get("medium") or ("video" if show.kind == "seminar" else "podcast")
+    extension.medium = show.medium or ("video" if show.kind == "seminar" else "podcast")
 
 
 # --- an item ------------------------------------------------------------------------------------------

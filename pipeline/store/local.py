@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from filelock import FileLock
 
 from pipeline.model.errors import PreconditionFailed, StorageError
+from pipeline.model.files import write_atomically
 from pipeline.store import ObjectInfo, Progress, content_type_for
 
 CHUNK = 1 << 20
@@ -24,17 +23,7 @@ CHUNK = 1 << 20
 
 def _atomic_write(path: Path, chunks) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            for chunk in chunks:
-                f.write(chunk)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, chunks)
 
 
 def _size_and_etag(path: Path) -> tuple[int, str]:
