@@ -25,6 +25,7 @@ from pipeline.inputs.notes import notes_html, paragraphs_text, truncate
 from pipeline.render.podcastns import (ALTERNATE_ENCLOSURES, CHAPTERS_TYPE, PODCAST_NS, PSC_NS, TIMED_TRANSCRIPTS, person_role,
                         podcast_guid)
 from pipeline.model.records import Item, Media
+from pipeline.model.timerange import OSLO, parse_clock_range
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 DESCRIPTION_LIMIT = 4000  # Apple's limit for description, in bytes
