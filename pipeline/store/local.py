@@ -16,8 +16,8 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from pipeline.model.errors import PreconditionFailed, StorageError
-from pipeline.store import ObjectInfo, Progress, content_type_for
+from pipeline.model.errors import PreconditionFailed
+from pipeline.store import ObjectInfo, Progress, check_key, content_type_for
 
 CHUNK = 1 << 20
 
@@ -56,9 +56,7 @@ class LocalStorage:
         self._lock = FileLock(str(self.root.parent / f".{self.root.name}.lock"))
 
     def _path(self, key: str) -> Path:
-        if not key or key.startswith("/") or ".." in key.split("/") or key.split("/")[0].startswith("."):
-            raise StorageError(f"invalid object key {key!r}", self.url)
-        return self.root / key
+        return self.root / check_key(key, self.url)
 
     def _meta_path(self, key: str) -> Path:
         return self._meta / f"{key}.json"
