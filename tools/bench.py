@@ -655,7 +655,7 @@ def feed_child(n: int) -> None:
     import resource
 
     from pipeline.model.config import load_show, load_site
-    from pipeline.app.episode import artwork_media
+    from pipeline.app.objects import artwork_media
 
     t0 = time.perf_counter()
     site = load_site(ROOT)
@@ -798,7 +798,8 @@ def bench_publish_into_show(res: Results, cache: Path, work: Path, store, server
     from concurrent.futures import ThreadPoolExecutor
 
     from pipeline.model.config import load_show, load_site
-    from pipeline.app.episode import artwork_media, regenerate_feed
+    from pipeline.app.objects import artwork_media
+    from pipeline.app.regenerate import regenerate_feed
     from pipeline.model.records import manifest_key, write_record
     from pipeline.store import SHORT, upload_if_changed
 

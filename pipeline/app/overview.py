@@ -12,7 +12,6 @@ not a page for the public. Norwegian Bokmål, the archive's base template and st
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources import files
@@ -21,10 +20,11 @@ from types import SimpleNamespace
 from pipeline.render.norwegian import format_date, format_duration, format_size
 from pipeline.render.pages import environment, stylesheet, summary
 from pipeline.render.picture import format_level, loudness_alt_text
-from pipeline.model.config import SHOW_ID, Loudness, Show, Site, load_show, show_ids
+from pipeline.model.config import Loudness, Show, Site, load_show, show_ids
 from pipeline.model.errors import PipelineError
 from pipeline.model.records import Item, Media
 from pipeline.store import Storage
+from pipeline.store.manifests import manifests_by_show
 
 INDEX_KEY = "index.html"
 ASSETS = {"style.css", "index.css"}  # served beside the page when the store has no object of that name
@@ -62,19 +62,6 @@ class Section:
     items: tuple[IndexEntry, ...]
 
 
-def _shows_in_store(storage: Storage) -> dict[str, list[Item]]:
-    found: dict[str, list[Item]] = {}
-    for info in storage.list("_manifests/"):
-        parts = info.key.split("/")
-        if len(parts) != 3 or not SHOW_ID.match(parts[1]) or not parts[2].endswith(".json"):
-            continue  # not an item's manifest (e.g. _manifests/_shows/, the shows' own)
-        got = storage.get(info.key)
-        if got is None:
-            continue
-        found.setdefault(parts[1], []).append(Item.from_dict(json.loads(got[0]), f"{storage.url}/{info.key}"))
-    return found
-
-
 def _config(site: Site, show_id: str) -> Show | None:
     try:
         return load_show(site, show_id)
@@ -106,7 +93,7 @@ def _item(ep: Item, storage: Storage, target: Loudness | None) -> IndexEntry:
 
 def sections(site: Site, storage: Storage) -> list[Section]:
     """Every configured show and every show the store holds items of, podcasts first, then seminars."""
-    published = _shows_in_store(storage)
+    published = manifests_by_show(storage)
     out = []
     for show_id in sorted(set(show_ids(site)) | set(published)):
         show = _config(site, show_id)

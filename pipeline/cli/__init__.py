@@ -18,7 +18,9 @@ import click
 from pipeline import __version__
 from pipeline.model.config import find_root, load_show, load_site, show_ids
 from pipeline.model.errors import ConfigError, FeedCheckError, PipelineError, Stopped
-from pipeline.app.episode import EpisodeRequest, PublishResult, Reporter, list_published, publish_episode, regenerate_feed
+from pipeline.app.episode import EpisodeRequest, PublishResult, list_published, publish_episode
+from pipeline.app.publishing import Reporter
+from pipeline.app.regenerate import regenerate_feed
 from pipeline.model.records import Item, Person
 from pipeline.media.runner import stop_tools
 

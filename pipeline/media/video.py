@@ -88,13 +88,15 @@ def is_web_ready(p: Probe) -> bool:
 # --- the web MP4 ---------------------------------------------------------------------------------
 
 def master_mp4(p: Probe, target: Loudness, out: Path, *, progress: Progress | None = None,
-               on_pass: Callable[[str], None] | None = None, measured: SourceLoudness | None = None) -> EncodedVideo:
+               on_pass: Callable[[str], None] | None = None, measured: SourceLoudness | None = None,
+               on_encode_start: Callable[[], None] | None = None) -> EncodedVideo:
     """The web MP4 of recording ``p`` at ``out``: video copied when web-ready (else H.264), audio normalised.
 
     The audio passes make the AAC alone (filter process | AAC encoder, the bytes measured on the way, so the
     gain is corrected without copying the video again); the video is muxed in once at the end, with
     ``+faststart``. ``measured`` (from ``audio.measure_source``, stereo) skips measuring the source.
     ``out`` should be in a working folder: a re-encoded video and the AAC are kept beside it until the end.
+    ``on_encode_start`` is called once, as the first AAC encode (the longest step, on one core) starts.
     """
     video = require_video(p)
     require_audio(p)
@@ -112,7 +114,11 @@ def master_mp4(p: Probe, target: Loudness, out: Path, *, progress: Progress | No
 
         delivered = [CurveRecorder()]  # the last pass's: that is the sound delivered
 
+        starting = [on_encode_start] if on_encode_start else []
+
         def encode(gain: float, ceiling: float) -> LoudnessStats:
+            while starting:
+                starting.pop()()
             producer, encoder, measurer = aac_commands(p, programme_filters(target, gain, ceiling, AAC_RATE))
             delivered[0] = CurveRecorder()
             return parse_measurement(run_chain(producer, encoder, sound, measurer=measurer,

@@ -16,7 +16,7 @@ from filelock import FileLock
 
 from pipeline.model.errors import PreconditionFailed, StorageError
 from pipeline.model.files import write_atomically
-from pipeline.store import ObjectInfo, Progress, content_type_for
+from pipeline.store import ObjectInfo, Progress, check_key, content_type_for
 
 CHUNK = 1 << 20
 
@@ -45,9 +45,7 @@ class LocalStorage:
         self._lock = FileLock(str(self.root.parent / f".{self.root.name}.lock"))
 
     def _path(self, key: str) -> Path:
-        if not key or key.startswith("/") or ".." in key.split("/") or key.split("/")[0].startswith("."):
-            raise StorageError(f"invalid object key {key!r}", self.url)
-        return self.root / key
+        return self.root / check_key(key, self.url)
 
     def _meta_path(self, key: str) -> Path:
         return self._meta / f"{key}.json"
