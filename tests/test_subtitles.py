@@ -105,3 +105,12 @@ def test_fast_and_slow_speech_still_keeps_the_line_rules(rate):
 def test_no_words_no_cues():
     assert make_cues([]) == [] and make_paragraphs([]) == [] and render_text([]) == b""
     assert render_vtt([]) == b"WEBVTT\n"
+
+
+def test_known_voices_are_written_as_webvtt_voice_spans():
+    words = [Word(0.0, 0.5, "Hvordan", speaker="Kari"), Word(0.5, 1.0, "går", speaker="Kari"),
+             Word(1.0, 1.4, "det?", speaker="Kari"), Word(1.6, 2.0, "Bra,", speaker="Ola"),
+             Word(2.0, 2.4, "takk.", speaker="Ola")]
+    vtt = render_vtt(make_cues(words)).decode()
+    assert "<v Kari>– Hvordan går det?\n<v Ola>– Bra, takk." in vtt
+    assert vtt_from_text(vtt) == vtt

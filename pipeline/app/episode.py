@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.app import renditions as r
+from pipeline.app.captions import machine_transcript, speech_engine
 from pipeline.app.publishing import (Kind, Reporter, check_title, open_job, probe_source, publish_item,
                                      read_notes)
 from pipeline.inputs.chapters import read_chapters
@@ -43,6 +44,9 @@ class EpisodeRequest:
     episode_type: str = "full"
     persons: tuple[Person, ...] = ()
     transcripts: tuple[Path, ...] = ()  # .vtt, .srt or .txt, published beside the audio
+    machine_transcript: bool = False  # --transcript auto: drafted by speech recognition
+    speech_model: str | None = None  # default: speech.model in feeds/site.toml
+    language: str | None = None  # default: speech.language in feeds/site.toml
 
 
 @dataclass
@@ -69,6 +73,8 @@ def publish_episode(site: Site, req: EpisodeRequest, *, storage: Storage | None 
     p, source_sha = probe_source(req.source, report, require_audio)
     chapters = read_chapters(req.chapters_file, p.duration) if req.chapters_file else ()
     transcripts = check_transcripts(req.transcripts)
+    speech = machine_transcript(*speech_engine(site, req.speech_model, req.language), req.persons) \
+        if req.machine_transcript else []
     job = open_job(EPISODE, site, show, storage or open_storage(site.storage, site.root), p, source_sha,
                    title=title, date=req.date, today=today or dt.date.today(), report=report, dry_run=dry_run,
                    comment=req.description or notes.split("\n\n")[0], cover=req.image, season=req.season,
@@ -77,7 +83,8 @@ def publish_episode(site: Site, req: EpisodeRequest, *, storage: Storage | None 
                 "a guest" for p in req.persons if taxonomy_role(p.role) is None]
     done = publish_item(
         job, [r.podcast_mp3, r.artwork, *([r.episode_image(req.image)] if req.image else []), r.loudness,
-              *([r.chapters_file(chapters)] if chapters else []), *(r.transcript(path) for path, _ in transcripts)],
+              *([r.chapters_file(chapters)] if chapters else []), *(r.transcript(path) for path, _ in transcripts),
+              *speech],
         warnings=warnings, notes=notes, description=req.description, season=req.season, number=req.number,
         episode_type=req.episode_type, explicit=req.explicit, chapters=chapters, persons=req.persons)
     return PublishResult(episode=done.item, record=done.record, feed_url=site.public_url(show.feed_key),

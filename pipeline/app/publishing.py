@@ -32,6 +32,7 @@ from pipeline.media.probe import Probe, check_whole, probe
 from pipeline.media.tagging import Tags
 from pipeline.model.config import Show, Site
 from pipeline.model.errors import InputError, read_utf8
+from pipeline.model.files import write_atomically
 from pipeline.model.records import (Item, LoudnessStats, Media, find_record, load_records, manifest_key,
                                     slugify, write_record)
 from pipeline.render.pages import render_archive
@@ -120,6 +121,7 @@ class Output:
     after: LoudnessStats | None = None
     curves: tuple[Curve | None, Curve | None] = (None, None)
     facts: dict = field(default_factory=dict)  # recorded in the item's ``source`` (was the video copied)
+    drafts: dict[str, bytes] = field(default_factory=dict)  # saved beside the record for a person to correct
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,7 @@ class Job:
     made: dict[str, Output] = field(default_factory=dict)
     pool: ThreadPoolExecutor | None = None  # the other core
     pending: dict[str, Future] = field(default_factory=dict)
+    shared: dict[str, object] = field(default_factory=dict)  # made once for several renditions (a transcription)
 
     def key(self, name: str, sha256: str, suffix: str) -> str:
         return media_key(self.show.id, self.date, name, sha256, suffix, folder=self.folder)
@@ -334,12 +337,15 @@ def upload_media(storage: Storage, uploads: list[tuple[Media, Path | None]], rep
     return sent
 
 
-def record_item(site: Site, storage: Storage, item: Item) -> list[str]:
+def record_item(site: Site, storage: Storage, item: Item, drafts: dict[str, bytes] | None = None) -> list[str]:
     """The item's manifest in the store, then its record in ``episodes/`` (in that order: a crash between
-    them leaves a manifest a re-run finds by slug, so the GUID is kept). Returns the keys sent."""
+    them leaves a manifest a re-run finds by slug, so the GUID is kept), then the ``drafts`` beside the record
+    (``<date>-<slug>.captions.vtt``). Returns the keys sent."""
     key = manifest_key(item.show, item.guid)
     sent = [key] if write_if_changed(storage, key, item.manifest_bytes()) else []
-    write_record(site.episodes_dir, item)
+    record = write_record(site.episodes_dir, item)
+    for name, data in (drafts or {}).items():
+        write_atomically(record.with_name(f"{record.stem}.{name}"), data)
     return sent
 
 
@@ -378,7 +384,8 @@ def publish_item(job: Job, renditions: list[Rendition], *, warnings: list[str] =
         # Media first: no feed or page may name an object that is not in the store.
         job.report.stage("uploading")
         done.uploaded += upload_media(job.storage, [(out.media, out.file) for out in job.made.values()], job.report)
-    done.uploaded += record_item(job.site, job.storage, done.item)
+    drafts = {name: data for out in job.made.values() for name, data in out.drafts.items()}
+    done.uploaded += record_item(job.site, job.storage, done.item, drafts)
     done.record = job.site.episodes_dir / done.item.show / done.item.record_name
     regenerate_feed_and_pages(job, done)
     return done

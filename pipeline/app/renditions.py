@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
+from dataclasses import replace
 from pathlib import Path
 
 from pipeline.app.objects import in_store, media_from_file, sha256_file
@@ -21,6 +22,7 @@ from pipeline.app.picture import loudness_picture
 from pipeline.media.curves import measure_curve
 from pipeline.media.probe import probe
 from pipeline.media.runner import BACKGROUND
+from pipeline.media.speech import LANGUAGE_NAMES
 from pipeline.media.tagging import Tags, tag_mp3
 from pipeline.media.video import audio_only_mp3, master_mp4, poster
 from pipeline.model.config import Show
@@ -46,7 +48,7 @@ def recipe(source_sha: str, show: Show, tags: Tags | None, *, version: str = AUD
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _file(job: Job, path: Path, name: str, suffix: str, **extra) -> Output:
+def file_output(job: Job, path: Path, name: str, suffix: str, **extra) -> Output:
     """``path`` as it is, content-addressed under ``name`` in the item's folder."""
     sha = sha256_file(path)
     return Output(media_from_file(job.site, job.key(name, sha, suffix), path, sha, **extra), path)
@@ -55,10 +57,12 @@ def _file(job: Job, path: Path, name: str, suffix: str, **extra) -> Output:
 # --- an item's media ---------------------------------------------------------------------------------
 
 def _make_podcast_mp3(job: Job) -> Output:
+    # What is made beside the MP3 (a transcription) needs no measurement: it starts now, on the other core.
+    job.media_encode_started(None)
     out = job.work / "episode.mp3"
     encoded = master_mp3(job.source, job.show.loudness, out, on_pass=job.report.stage, progress=job.progress)
     tag_mp3(out, job.tags)
-    made = _file(job, out, job.slug, ".mp3", duration=round(probe(out).duration, 3))
+    made = file_output(job, out, job.slug, ".mp3", duration=round(probe(out).duration, 3))
     return Output(made.media, out, before=encoded.before, after=encoded.after, curves=encoded.curves)
 
 
@@ -84,7 +88,7 @@ def _make_web_mp4(job: Job) -> Output:
 
     encoded = master_mp4(p, job.show.loudness, mp4, on_pass=job.report.stage, measured=measured,
                          progress=job.progress, on_encode_start=encode_started)
-    made = _file(job, mp4, job.slug, ".mp4", duration=round(encoded.duration, 3), width=encoded.width,
+    made = file_output(job, mp4, job.slug, ".mp4", duration=round(encoded.duration, 3), width=encoded.width,
                  height=encoded.height)
     curves = (mono_curve[0].result() if mono_curve else measured.before_curve, encoded.curve)
     return Output(made.media, mp4, before=encoded.before, after=encoded.after, curves=curves,
@@ -118,7 +122,7 @@ def _make_audio_only(job: Job) -> Output:
         job.report.stage("audio-only MP3 for listeners")
         audio_only_mp3(job.source, job.show.loudness, mp3, on_pass=job.report.stage, progress=job.progress)
     tag_mp3(mp3, job.tags)
-    return _file(job, mp3, job.slug, ".mp3", duration=round(probe(mp3).duration, 3))
+    return file_output(job, mp3, job.slug, ".mp3", duration=round(probe(mp3).duration, 3))
 
 
 audio_only = Rendition("audio", _make_audio_only, recipe=lambda job: recipe(job.source_sha, job.show, job.tags),
@@ -132,7 +136,7 @@ def poster_frame(at: float) -> Rendition:
         job.report.stage(f"poster frame at {at:.1f} s")
         jpg = poster(job.source.path, job.work / "poster.jpg", at)
         picture = probe(jpg).video
-        return _file(job, jpg, job.slug, ".jpg", width=picture.width if picture else None,
+        return file_output(job, jpg, job.slug, ".jpg", width=picture.width if picture else None,
                      height=picture.height if picture else None)
 
     return Rendition("poster", make, recipe=lambda job: recipe(job.source_sha, job.show, None, version=POSTER_RECIPE,
@@ -175,7 +179,7 @@ artwork = Rendition("artwork", show_artwork, records_as="show")
 
 
 def episode_image(path: Path) -> Rendition:
-    return Rendition("image", lambda job: _file(job, path, job.slug, path.suffix.lower()), records_as="image",
+    return Rendition("image", lambda job: file_output(job, path, job.slug, path.suffix.lower()), records_as="image",
                      in_dry_run=True)
 
 
@@ -185,23 +189,25 @@ def chapters_file(chapters: tuple[Chapter, ...]) -> Rendition:
     def make(job: Job) -> Output:
         path = job.work / "chapters.json"
         path.write_bytes(chapters_json(chapters, job.title))
-        return _file(job, path, job.slug, ".json")
+        return file_output(job, path, job.slug, ".json")
 
     return Rendition("chapters", make)
 
 
 def transcript(path: Path) -> Rendition:
     suffix = path.suffix.lower()
-    return Rendition(f"transcript-{suffix[1:]}", lambda job: _file(job, path, f"{job.slug}-transcript", suffix))
+    return Rendition(f"transcript-{suffix[1:]}", lambda job: file_output(job, path, f"{job.slug}-transcript", suffix))
 
 
-def captions_file(vtt: bytes) -> Rendition:
-    """The captions, as WebVTT."""
+def captions_file(vtt: bytes, language: str = "no") -> Rendition:
+    """The captions a person made or corrected, as WebVTT; saved beside the record too, in place of a draft."""
 
     def make(job: Job) -> Output:
         path = job.work / "captions.vtt"
         path.write_bytes(vtt)
-        return _file(job, path, job.slug, ".vtt")
+        made = file_output(job, path, job.slug, ".vtt", label=LANGUAGE_NAMES.get(language, language))
+        return replace(made, facts={"captions": {"source": "person", "reviewed": True}},
+                       drafts={"captions.vtt": vtt})
 
     return Rendition("captions", make, in_dry_run=True)
 
@@ -212,5 +218,5 @@ def slides_label(path: Path) -> str:
 
 
 def slide_deck(n: int, path: Path) -> Rendition:
-    return Rendition(f"slides-{n}", lambda job: _file(job, path, slugify(path.stem), ".pdf", label=slides_label(path)),
+    return Rendition(f"slides-{n}", lambda job: file_output(job, path, slugify(path.stem), ".pdf", label=slides_label(path)),
                      in_dry_run=True)

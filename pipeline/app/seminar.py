@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.app import renditions as r
+from pipeline.app.captions import machine_captions, speech_engine
 from pipeline.app.publishing import Kind, Reporter, check_title, open_job, probe_source, publish_item, read_notes
 from pipeline.app.regenerate import ArchiveResult, FeedResult, regenerate_archive, regenerate_feed
 from pipeline.inputs.images import check_artwork
@@ -61,6 +62,9 @@ class SeminarRequest:
     notes_file: Path | None = None
     slides: tuple[Path, ...] = ()
     captions: Path | None = None  # .vtt or .srt
+    machine_captions: bool = False  # --captions auto: drafted by speech recognition
+    speech_model: str | None = None  # default: speech.model in feeds/site.toml
+    language: str | None = None  # default: speech.language in feeds/site.toml
     poster_at: float | None = None  # seconds; default video.poster_time
 
 
@@ -91,9 +95,17 @@ def seminar_show(site: Site, show_id: str) -> Show:
 
 
 def captions_warnings(show: Show, req: SeminarRequest) -> list[str]:
-    """Published without captions: refused where the series requires them, else a warning."""
+    """Published without captions, or with a machine draft: refused where the series requires captions
+    (reviewed ones, with ``require_captions = "reviewed"``), else a warning."""
     if req.captions is not None:
         return []
+    if req.machine_captions:
+        if show.require_captions == "reviewed":
+            raise InputError(f"machine captions are a draft, and {show.id} requires reviewed captions "
+                             f"(require_captions = \"reviewed\" in feeds/{show.id}.toml): run publish transcribe, "
+                             "correct the draft, then publish with --captions FILE.vtt", "--captions")
+        return ["the captions are a machine draft, marked as such on the page: correct the .captions.vtt file "
+                "saved beside the record and publish again with --captions FILE.vtt"]
     if show.require_captions:
         raise InputError(f"no --captions, and {show.id} requires them (require_captions = true in "
                          f"feeds/{show.id}.toml): {CAPTIONS_RULE}; give --captions FILE.vtt or FILE.srt",
@@ -126,11 +138,17 @@ def publish_seminar(site: Site, req: SeminarRequest, *, storage: Storage | None 
     check_artwork(show.artwork)
     p, source_sha = probe_source(req.source, report, require_video, require_audio)
     captions, at = check_producer_files(req, p)
+    if captions is not None:
+        subtitles = [r.captions_file(captions)]
+    elif req.machine_captions:
+        subtitles = [machine_captions(*speech_engine(site, req.speech_model, req.language), req.speakers)]
+    else:
+        subtitles = []
     job = open_job(SEMINAR, site, show, storage or open_storage(site.storage, site.root), p, source_sha,
                    title=title, date=req.date, today=today, report=report, dry_run=dry_run,
                    comment=req.description or notes.split("\n\n")[0], folder_by_slug=True)
     done = publish_item(
-        job, [r.web_mp4, r.poster_frame(at), r.audio_only, *([r.captions_file(captions)] if captions else []),
+        job, [r.web_mp4, r.poster_frame(at), r.audio_only, *subtitles,
               *(r.slide_deck(n, path) for n, path in enumerate(req.slides, 1)), r.loudness, r.artwork],
         warnings=warnings, notes=notes, description=req.description, persons=req.speakers, time=when,
         place=req.place or show.default_place)

@@ -8,6 +8,7 @@ Audio is decoded by ffmpeg (through the runner, like every other tool) to 16 kHz
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import tempfile
 from collections.abc import Callable
@@ -65,18 +66,23 @@ def model_problem(folder: Path) -> str | None:
     return None
 
 
-def load_model(engine: Engine, where: str = "--model"):
-    """The WhisperModel, or one line saying why it cannot be had."""
-    try:
-        import ctranslate2
-        from faster_whisper import WhisperModel
-    except ImportError:
-        raise SpeechUnavailable("speech recognition needs faster-whisper: pip install 'pipeline[speech]'") from None
-    local = is_model_folder(engine.model)
-    if local:
+def check_engine(engine: Engine, where: str = "--model") -> None:
+    """Before any work: faster-whisper is installed and a model folder looks like a model."""
+    if importlib.util.find_spec("faster_whisper") is None:
+        raise SpeechUnavailable("speech recognition needs faster-whisper: pip install 'pipeline[speech]'")
+    if is_model_folder(engine.model):
         problem = model_problem(Path(engine.model).expanduser())
         if problem:
             raise InputError(f"{engine.model}: {problem}", where)
+
+
+def load_model(engine: Engine, where: str = "--model"):
+    """The WhisperModel, or one line saying why it cannot be had."""
+    check_engine(engine, where)
+    import ctranslate2
+    from faster_whisper import WhisperModel
+
+    local = is_model_folder(engine.model)
     ctranslate2.set_log_level(logging.ERROR)  # its notes on compute types would interleave with our output
     try:
         return WhisperModel(str(Path(engine.model).expanduser()) if local else engine.model, device=engine.device,

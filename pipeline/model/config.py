@@ -44,6 +44,8 @@ BOOL = Type("true/false", "true or false", lambda v: isinstance(v, bool))
 # TOML's integers are numbers too; a bool is not, although Python counts it as an int.
 NUMBER = Type("number", "a number", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
 TABLE = Type("table", "a table", lambda v: isinstance(v, dict))
+BOOL_OR_REVIEWED = Type('true/false/"reviewed"', 'true, false or "reviewed"',
+                        lambda v: isinstance(v, bool) or v == "reviewed")
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,13 @@ SITE_KEYS: tuple[Key, ...] = (
         help="The public address of the store's root, as listeners reach it (e.g. `https://media.example.no`)."),
     Key("website", TEXT, "https://www.dfo.no", rule=AN_HTTP_URL,
         help="The organisation's web site: the archive pages link to it."),
+    Key("speech", TABLE, help="Speech recognition: the machine drafts of captions and transcripts."),
+    Key("speech.model", TEXT, ".models/whisper-base",
+        help="A CTranslate2 Whisper model: a folder (relative to the project, or absolute), e.g. NB-Whisper "
+             "converted as the README shows; or a Hugging Face name, downloaded on first use. "
+             "`publish transcribe --model` overrides it."),
+    Key("speech.language", TEXT, "no", rule=one_of("no", "nb", "nn", "en"),
+        help="The language spoken: `no` (Bokmål), `nn` (Nynorsk), `en`. `--language` overrides it."),
 )
 
 SHOW_KEYS: tuple[Key, ...] = (
@@ -150,8 +159,9 @@ SHOW_KEYS: tuple[Key, ...] = (
     Key("organiser", TEXT, default_text="`author`",
         help="Seminar series: the organiser the pages name."),
     Key("default_place", TEXT, help="Seminar series: where a seminar took place when `publish seminar` says nothing."),
-    Key("require_captions", BOOL, False,
-        help="Seminar series: refuse a recording without captions (`false`: publish it with a warning)."),
+    Key("require_captions", BOOL_OR_REVIEWED, False,
+        help='Seminar series: `true` refuses a recording without captions (`false`: publish it with a '
+             'warning); `"reviewed"` also refuses a machine draft until a person has corrected it.'),
     Key("new_feed_url", TEXT, rule=AN_HTTP_URL,
         help="When the show moves: the new feed's address (`itunes:new-feed-url`)."),
     Key("locked", BOOL, True,
@@ -193,6 +203,8 @@ class Site:
     storage: str  # file://public or s3://bucket/prefix
     base_url: str  # public URL of the store's root, ending without '/'
     website: str  # the organisation's web site (RSS <link> fallback)
+    speech_model: str = str(default_of("speech.model", SITE_KEYS))  # a CTranslate2 Whisper model
+    speech_language: str = str(default_of("speech.language", SITE_KEYS))
 
     @property
     def feeds_dir(self) -> Path:
@@ -227,7 +239,7 @@ class Show:
     # Seminar series only.
     organiser: str | None = None
     default_place: str | None = None
-    require_captions: bool = False
+    require_captions: bool | str = False  # true, false or "reviewed"
     # Podcasting 2.0 and moving a show.
     new_feed_url: str | None = None
     locked: bool = True
@@ -342,7 +354,8 @@ def load_site(root: Path) -> Site:
     path = root / "feeds" / "site.toml"
     values = read_values(SITE_KEYS, _read_toml(path) if path.is_file() else {}, path)
     return Site(root=root, storage=values["storage"], base_url=values["base_url"].rstrip("/"),
-                website=values["website"])
+                website=values["website"], speech_model=values["speech.model"],
+                speech_language=values["speech.language"])
 
 
 def show_ids(site: Site) -> list[str]:

@@ -19,6 +19,7 @@ class Cue:
     start: float
     end: float
     lines: tuple[str, ...]  # one or two lines as shown
+    voices: tuple[str | None, ...] = ()  # who speaks each line, where known (WebVTT's <v Name>)
 
 
 @dataclass(frozen=True)

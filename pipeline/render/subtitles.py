@@ -156,9 +156,18 @@ def make_cues(words: Sequence[Word]) -> list[Cue]:
     for group, (start, end) in zip(groups, _timed(groups)):
         new_speaker = bool(speaker and group[0].speaker and group[0].speaker != speaker)
         laid = break_lines(group, new_speaker=new_speaker) or ((_words_text(group),), 0.0)
-        cues.append(Cue(start=round(start, 3), end=round(end, 3), lines=laid[0]))
+        cues.append(Cue(start=round(start, 3), end=round(end, 3), lines=laid[0], voices=_voices(group, laid[0])))
         speaker = group[-1].speaker or speaker
     return cues
+
+
+def _voices(words: Sequence[Word], lines: tuple[str, ...]) -> tuple[str | None, ...]:
+    """Who speaks each line: the first speaker, and the second where the speaker changes at the line break."""
+    if not any(w.speaker for w in words):
+        return ()
+    changes = _speaker_changes(words)
+    second = words[changes[0]].speaker if changes else words[0].speaker
+    return (words[0].speaker, second)[:len(lines)]
 
 
 def make_paragraphs(words: Sequence[Word]) -> list[Paragraph]:
@@ -190,7 +199,8 @@ def render_vtt(cues: Sequence[Cue], *, note: str | None = None) -> bytes:
     if note:
         parts.append("NOTE " + " ".join(_vtt_text(note).split()) + "\n")
     for cue in cues:
-        lines = "\n".join(_vtt_text(line) for line in cue.lines)
+        voices = cue.voices or (None,) * len(cue.lines)
+        lines = "\n".join((f"<v {_vtt_text(v)}>" if v else "") + _vtt_text(line) for line, v in zip(cue.lines, voices))
         parts.append(f"{vtt_timestamp(cue.start)} --> {vtt_timestamp(cue.end)}\n{lines}\n")
     return "\n".join(parts).encode()
 
