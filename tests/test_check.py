@@ -15,7 +15,7 @@ from lxml import etree
 from conftest import run_publish
 from media_fixtures import (NS, Served, artwork, cover_bytes, episode, feed_bytes, media, new_project,
                             publish, site_and_show, tones)  # noqa: F401 (tones is a fixture)
-from pipeline.checks.feed import APPLE_CATEGORIES, check_feed, valid_language
+from pipeline.checks.feed import APPLE_CATEGORIES, FEED_LIMIT, check_feed, parse_feed, valid_language
 from pipeline.checks.online import check_online
 from pipeline.checks.store import check_published
 from pipeline.model.config import load_show, load_site
@@ -202,6 +202,8 @@ MUTATIONS = {
     "item without guid": (_drop("item/guid"), "required"),
     "description over 4000 bytes": (_set("item/description", "ø" * 2001), "description-length"),
     "script in show notes": (_unsafe_notes, "content-html"),
+    "script in a description": (_set("item/description", "Hei <script>alert(1)</script>"), "description-html"),
+    "handler in the show's description": (_set("description", '<img src=x onerror="alert(1)">'), "description-html"),
     "podcast:guid not a UUIDv5": (_set("podcast:guid", "4c6e8b2e-1d0a-4c3f-9a57-6c1f0e2b9d11"), "podcast-guid"),
     "podcast:locked maybe": (_set("podcast:locked", "maybe"), "podcast-locked"),
     "podcast:medium unknown": (_set("podcast:medium", "radio"), "podcast-medium"),
@@ -229,6 +231,22 @@ def test_rule(case, good):
 def test_not_xml_is_one_violation():
     [v] = check_feed(b"<rss><channel>", today=TODAY)
     assert v.rule == "xml"
+
+
+def test_a_feed_apps_refuse_for_its_size_is_one_violation(good):
+    """Over FEED_LIMIT: refused by size, before libxml2 (parsing as apps do, without huge_tree) could fail."""
+    data, _ = good
+    big = data.replace(b"</channel>", b"<!--" + b"x" * FEED_LIMIT + b"--></channel>")
+    [v] = check_feed(big, today=TODAY)
+    assert v.rule == "feed-size" and f"{FEED_LIMIT:,}" in v.message
+
+
+def test_the_check_parses_with_the_limits_apps_parse_with():
+    """No huge_tree: what libxml2 refuses with its default limits (here, nesting past 256 levels; a text over
+    10 MB is refused by FEED_LIMIT first) is not XML to the check either, as it is not to apps."""
+    deep = b"<rss version='2.0'><channel>" + b"<a>" * 300 + b"</a>" * 300 + b"</channel></rss>"
+    with pytest.raises(InputError, match="not well-formed"):
+        parse_feed(deep)
 
 
 def test_apple_category_list_has_government():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import email.utils
+import html
 import io
 import re
 import uuid
@@ -15,10 +16,11 @@ import feedparser
 import podcastparser
 import pytest
 from lxml import etree
+from lxml import html as lxml_html
 
 from media_fixtures import NS, artwork, channel, episode, media, site_and_show
 from pipeline.media.runner import start_forked
-from pipeline.render.feed import render_feed, rfc2822
+from pipeline.render.feed import description_cut, feed_description, render_feed, rfc2822
 from pipeline.render.podcastns import PODCAST_NS, PODCAST_NS_LEGACY, person_role, podcast_guid
 from pipeline.model.records import Chapter, Person
 
@@ -113,6 +115,56 @@ def test_show_notes_become_safe_html_and_a_short_description(site_show):
     assert description.startswith("Les mer på nettsiden.") and len(description.encode()) <= 4000
 
 
+def _as_an_app_renders(field: str | None):
+    """A field as an app renders it: its (entity-decoded) text parsed as HTML."""
+    return lxml_html.fragment_fromstring(field or "", create_parent="div")
+
+
+@pytest.mark.parametrize("fields", [
+    {"description": "<script>alert(1)</script> Hei & hå"},
+    {"title": "Tid? <script>alert(1)</script>", "notes": ""},
+    {"notes": "Se `<img src=x onerror=alert(1)>` og <script>x</script>.\n"},
+], ids=["description", "title as the description", "code span in the notes"])
+def test_plain_text_in_the_description_is_text_to_apps(site_show, fields):
+    """RSS 2.0's <description> is HTML to apps: plain text is escaped for HTML, so what the producer typed is
+    shown, never run."""
+    site, show = site_show
+    ep = episode(site, 1, **fields)
+    data = render_feed(show, site, [ep], artwork=artwork(site), today=TODAY)
+    tree = _as_an_app_renders(channel(data).find("item").findtext("description"))
+    assert not tree.xpath("//script|//img|//iframe"), lxml_html.tostring(tree)
+    shown = fields.get("description") or fields.get("title") or "Se <img src=x onerror=alert(1)> og "
+    assert " ".join(tree.text_content().split()).startswith(shown)
+
+
+def test_the_show_description_is_text_to_apps(site_show):
+    site, show = site_show
+    hostile = dataclasses.replace(show, description="Før & etter <script>alert(1)</script>")
+    ch = channel(render_feed(hostile, site, [episode(site, 1)], artwork=artwork(site), today=TODAY))
+    for field in (ch.findtext("description"), ch.findtext("itunes:summary", namespaces=NS)):
+        tree = _as_an_app_renders(field)
+        assert not tree.xpath("//script") and tree.text_content() == hostile.description
+
+
+def test_bullet_and_numbered_items_are_kept_in_the_description(site_show):
+    site, show = site_show
+    notes = "Innhold:\n\n- Første punkt\n- Andre *punkt*\n\n3. Tredje\n4. Fjerde\n"
+    data = render_feed(show, site, [episode(site, 1, notes=notes)], artwork=artwork(site), today=TODAY)
+    description = channel(data).find("item").findtext("description")
+    assert description == "Innhold:\n\n• Første punkt\n\n• Andre punkt\n\n3. Tredje\n\n4. Fjerde"
+
+
+def test_a_description_cut_to_apples_limit_says_so(site_show):
+    site, _ = site_show
+    assert description_cut(episode(site, 1)) is None
+    long = episode(site, 1, notes="Ord og setninger. " * 400)
+    said = description_cut(long)
+    assert said and "cut to 4000 bytes" in said and "7199 bytes of notes" in said and "content:encoded" in said
+    assert len(feed_description(long).encode()) <= 4000
+    # Escaping counts: 1,500 '&' are 7,500 bytes of HTML.
+    assert description_cut(episode(site, 1, description="&" * 1500))
+
+
 def test_move_emits_new_feed_url_and_keeps_the_guid(site_show):
     site, show = site_show
     moved = dataclasses.replace(show, new_feed_url="https://podkast.example.no/endring.xml")
@@ -150,7 +202,9 @@ def test_items_are_written_as_lxml_writes_them(site_show):
     root = etree.fromstring(data, etree.XMLParser(strip_cdata=False))
     assert etree.tostring(root.getroottree(), encoding="UTF-8", xml_declaration=True) + b"\n" == data
     it = item(data, NASTY)
-    assert it.findtext("title") == it.findtext("description") == NASTY  # the CR too, written as &#13;
+    assert it.findtext("title") == NASTY  # the CR too, written as &#13;
+    # The description is HTML to apps (RSS 2.0): the same text, escaped for HTML before XML.
+    assert it.findtext("description") == html.escape(NASTY, quote=False)
     assert it.find("podcast:person", NS).text == NASTY and it.find("psc:chapters/psc:chapter", NS).get("title") == NASTY
     assert it.find("podcast:alternateEnclosure/podcast:source", NS).get("uri").endswith(f"/{NASTY}.mp3")
     assert it.find("podcast:chapters", NS).get("url").endswith("c.json?a=1&b=2")

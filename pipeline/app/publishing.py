@@ -31,17 +31,23 @@ from pipeline.model.curves import Curve
 from pipeline.media.probe import Probe, check_whole, probe
 from pipeline.media.tagging import Tags
 from pipeline.model.config import Show, Site
-from pipeline.model.errors import InputError, read_utf8
+from pipeline.inputs.notes import check_notes, text_as_markdown
+from pipeline.inputs.notes import read_notes as read_notes_file
+from pipeline.model.errors import InputError
 from pipeline.model.files import write_atomically
-from pipeline.model.records import (Item, LoudnessStats, Media, find_record, load_records, manifest_key,
+from pipeline.model.records import (Item, LoudnessStats, Media, Person, find_record, load_records, manifest_key,
                                     slugify, write_record)
+from pipeline.model.text import check_text
 from pipeline.render.pages import render_archive
-from pipeline.render.feed import render_feed
+from pipeline.render.feed import description_cut, render_feed
 from pipeline.store import Storage, upload_if_changed
 from pipeline.store.manifests import store_manifests
 from pipeline.store.writes import write_if_changed
 
 TITLE_MAX = 255
+NUMBER_MAX = 9999  # the highest season and episode number
+DATE_MIN = dt.date(1900, 1, 1)  # the earliest publication date (Oslo's time zone dates from 1895)
+YEARS_AHEAD = 5  # how far ahead an item may be dated (it stays out of the feed until then)
 
 
 class Reporter:
@@ -57,7 +63,8 @@ class Reporter:
 # --- gathering and checking -----------------------------------------------------------------------
 
 def check_title(title: str) -> str:
-    title = " ".join((title or "").split())
+    """The title with its white space (tabs and line breaks too) folded to single spaces."""
+    title = " ".join(check_text(title or "", "--title", multiline=True).split())
     if not title:
         raise InputError("the title is empty", "--title")
     if len(title) > TITLE_MAX:
@@ -65,10 +72,53 @@ def check_title(title: str) -> str:
     return title
 
 
-def read_notes(path: Path | None, description: str | None) -> str:
-    if path is None:
-        return (description or "").strip()
-    return read_utf8(path).strip()
+def read_notes(path: Path | None, description: str | None, *, plain: bool = False) -> str:
+    """The item's notes as Markdown: the notes file, else the description typed (``plain``: shown as typed,
+    so made Markdown that renders as that text), each held to ``notes.NOTES_LIMIT`` and without control
+    characters."""
+    if path is not None:
+        return read_notes_file(path).strip()
+    text = check_notes(description or "", "--description").strip()
+    return text_as_markdown(text) if plain and text else text
+
+
+def check_number(value: int | None, option: str) -> int | None:
+    """A season or episode number: 1 to ``NUMBER_MAX`` (apps show it; none has more)."""
+    if value is not None and not 1 <= value <= NUMBER_MAX:
+        raise InputError(f"{value} is not a number from 1 to {NUMBER_MAX}", option)
+    return value
+
+
+def check_date(date: dt.date | None, today: dt.date, option: str = "--date") -> dt.date | None:
+    """A publication date from ``DATE_MIN`` to ``YEARS_AHEAD`` years after ``today``: before 1900, Oslo had
+    no time zone (a pubDate would say +0043), and a date far ahead is a typing error."""
+    latest = today + dt.timedelta(days=365 * YEARS_AHEAD + 1)
+    if date is not None and not DATE_MIN <= date <= latest:
+        raise InputError(f"{date.isoformat()} is not a date from {DATE_MIN.isoformat()} to {latest.isoformat()}",
+                         option)
+    return date
+
+
+def check_persons(persons: tuple[Person | str, ...], option: str, default_role: str,
+                  warn: bool = False) -> tuple[tuple[Person, ...], list[str]]:
+    """People as the producer typed them (``'Name | role'``; a ``Person`` is taken as it is): each name
+    and role one line of text, a name required. Returns them, and (``warn``) a warning for each given
+    without a role, which takes ``default_role``."""
+    found, warnings = [], []
+    for person in persons:
+        if isinstance(person, str):
+            name, _, role = (part.strip() for part in person.partition("|"))
+        else:
+            name, role = person.name.strip(), person.role.strip()
+        check_text(name, option)
+        check_text(role, option)
+        if not name:
+            raise InputError(f"{str(person)!r}: a name is missing; give 'Name | role'", option)
+        if not role and warn:
+            warnings.append(f"{option} {name!r} has no role, so the feed names them as a {default_role}; give "
+                            f"'{name} | role' (host, guest, ...) to say who they are")
+        found.append(Person(name=name, role=role or default_role))
+    return tuple(found), warnings
 
 
 def check_and_hash(p: Probe) -> str:
@@ -378,6 +428,8 @@ def publish_item(job: Job, renditions: list[Rendition], *, warnings: list[str] =
         make(job)
         done = Publication(item=item_of(job, **fields), made=job.made, reused=list(job.reused),
                            warnings=list(warnings))
+        cut = description_cut(done.item)
+        done.warnings += [cut] if cut else []
         if job.dry_run:
             return done
         check_before_writing(job, done.item)

@@ -26,10 +26,10 @@ from pathlib import Path
 
 from pipeline.app import renditions as r
 from pipeline.app.captions import machine_captions, speech_engine
-from pipeline.app.publishing import Kind, Reporter, check_title, open_job, probe_source, publish_item, read_notes
+from pipeline.app.publishing import (Kind, Reporter, check_date, check_persons, check_title, open_job, probe_source,
+                                     publish_item, read_notes)
 from pipeline.app.regenerate import ArchiveResult, FeedResult, regenerate_archive, regenerate_feed
 from pipeline.inputs.images import check_artwork
-from pipeline.inputs.notes import text_as_markdown
 from pipeline.media.probe import Probe, require_audio
 from pipeline.inputs.captions import captions_to_vtt
 from pipeline.inputs.slides import check_pdf
@@ -37,6 +37,7 @@ from pipeline.media.video import poster_time, require_video
 from pipeline.model.config import Show, Site, load_show
 from pipeline.model.errors import InputError
 from pipeline.model.records import Item, Person
+from pipeline.model.text import check_text
 from pipeline.model.timerange import parse_time_range
 from pipeline.store import Storage, open_storage
 
@@ -57,7 +58,8 @@ class SeminarRequest:
     time: str  # "09:00-10:00"; checked again by parse_time_range
     show: str = DEFAULT_SHOW
     place: str | None = None  # default: the series' default_place
-    speakers: tuple[Person, ...] = ()  # role = free text shown on the page ("leder for ... i Ruter#")
+    # As typed, 'Name | role' (or a Person): the role is free text shown on the page ("leder for ... i Ruter#").
+    speakers: tuple[Person | str, ...] = ()
     description: str | None = None
     notes_file: Path | None = None
     slides: tuple[Path, ...] = ()
@@ -131,9 +133,12 @@ def publish_seminar(site: Site, req: SeminarRequest, *, storage: Storage | None 
     # Gather and check everything before the first write.
     show = seminar_show(site, req.show)
     title = check_title(req.title)
+    check_date(req.date, today or dt.date.today())
     when = parse_time_range(req.time)
+    speakers, _ = check_persons(req.speakers, "--speaker", "speaker")
+    place = check_text(req.place, "--place") if req.place is not None else show.default_place
     # --description is plain text, shown as typed; --notes is a Markdown file.
-    notes = read_notes(req.notes_file, text_as_markdown(req.description) if req.description else None)
+    notes = read_notes(req.notes_file, req.description, plain=True)
     warnings = captions_warnings(show, req)
     check_artwork(show.artwork)
     p, source_sha = probe_source(req.source, report, require_video, require_audio)
@@ -141,7 +146,7 @@ def publish_seminar(site: Site, req: SeminarRequest, *, storage: Storage | None 
     if captions is not None:
         subtitles = [r.captions_file(captions)]
     elif req.machine_captions:
-        subtitles = [machine_captions(*speech_engine(site, req.speech_model, req.language), req.speakers)]
+        subtitles = [machine_captions(*speech_engine(site, req.speech_model, req.language), speakers)]
     else:
         subtitles = []
     job = open_job(SEMINAR, site, show, storage or open_storage(site.storage, site.root), p, source_sha,
@@ -150,8 +155,8 @@ def publish_seminar(site: Site, req: SeminarRequest, *, storage: Storage | None 
     done = publish_item(
         job, [r.web_mp4, r.poster_frame(at), r.audio_only, *subtitles,
               *(r.slide_deck(n, path) for n, path in enumerate(req.slides, 1)), r.loudness, r.artwork],
-        warnings=warnings, notes=notes, description=req.description, persons=req.speakers, time=when,
-        place=req.place or show.default_place)
+        warnings=warnings, notes=notes, description=req.description, persons=speakers, time=when,
+        place=place or show.default_place)
     video = done.made["video"].facts.get("video")
     return SeminarResult(episode=done.item, record=done.record, page_url=site.public_url(f"{show.id}/{job.slug}/"),
                          archive_url=site.public_url(f"{show.id}/"), feed_url=site.public_url(show.feed_key),

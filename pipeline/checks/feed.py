@@ -73,6 +73,10 @@ _DURATION = re.compile(r"^(?:\d+:)?(?:\d{1,2}:)?\d+(?:\.\d+)?$")
 ENCLOSURE_TYPES = {".mp3": {"audio/mpeg"}, ".m4a": {"audio/x-m4a", "audio/mp4"}, ".mp4": {"video/mp4"},
                    ".m4v": {"video/x-m4v", "video/mp4"}, ".mov": {"video/quicktime"}, ".pdf": {"application/pdf"},
                    ".epub": {"document/x-epub", "application/epub+zip"}}
+# The largest feed we write or pass (README, "Checking a feed"): libxml2, which most apps parse feeds with,
+# refuses a text over 10,000,000 bytes with its default limits, and readers and directories refuse much less
+# (FeedBurner refused feeds over 512 kB). Within it, no single text can reach libxml2's limit.
+FEED_LIMIT = 10_000_000
 UNSAFE_TAGS = {"script", "style", "iframe", "object", "embed", "form", "input", "button", "base", "meta", "link",
                "frame", "frameset", "applet", "svg", "math"}
 
@@ -117,8 +121,12 @@ def self_url(ch) -> str:
 
 
 def parse_feed(data: bytes):
-    """The feed's root element; InputError when the bytes are not XML."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    """The feed's root element, parsed as apps parse it (libxml2's default limits, no ``huge_tree``);
+    InputError when the bytes are not XML or too large for that."""
+    if len(data) > FEED_LIMIT:
+        raise InputError(f"the feed is {len(data):,} bytes; at most {FEED_LIMIT:,} (apps refuse larger feeds; "
+                         "shorten the show notes)")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
     try:
         return etree.fromstring(data, parser)
     except etree.XMLSyntaxError as e:
@@ -203,7 +211,7 @@ def check_feed(data: bytes, *, images: Mapping[str, bytes | None] | None = None,
     try:
         root = parse_feed(data)
     except InputError as e:
-        return [Violation(CHANNEL, "xml", e.message)]
+        return [Violation(CHANNEL, "feed-size" if len(data) > FEED_LIMIT else "xml", e.message)]
     if root.tag != "rss" or root.get("version") != "2.0" or root.find("channel") is None:
         return [Violation(CHANNEL, "rss", "the document is not RSS 2.0 (<rss version=\"2.0\"><channel>)")]
     ch = root.find("channel")
@@ -247,15 +255,23 @@ def _rss_channel(ch, found: Findings) -> None:
     for tag in ("title", "description", "link", "language"):
         if not text_of(ch.find(tag)):
             found.bad("required", f"<{tag}> is missing or empty")
-    desc = text_of(ch.find("description"))
-    if len(desc.encode()) > DESCRIPTION_LIMIT:
-        found.bad("description-length",
-                  f"the description is {len(desc.encode())} bytes; Apple allows {DESCRIPTION_LIMIT}")
+    _description(ch, found)
     language = text_of(ch.find("language"))
     if language and not valid_language(language):
         found.bad("language", f"{language!r} is not an ISO 639 language code (such as 'no', 'nb', 'nn' or 'en-us')")
     if not is_http_url(self_url(ch)):
         found.bad("required", "<atom:link rel=\"self\"> with the feed's own URL is missing")
+
+
+def _description(parent, found: Findings) -> None:
+    """A channel's or an item's ``<description>``: HTML to apps, within Apple's limit and safe to show."""
+    desc = text_of(parent.find("description"))
+    if len(desc.encode()) > DESCRIPTION_LIMIT:
+        found.bad("description-length",
+                  f"the description is {len(desc.encode())} bytes; Apple allows {DESCRIPTION_LIMIT}")
+    unsafe = unsafe_html(desc)
+    if unsafe:
+        found.bad("description-html", "the description holds what apps must not run: " + ", ".join(unsafe))
 
 
 def _itunes_channel(ch, images: Mapping[str, bytes | None], found: Findings) -> None:
@@ -357,10 +373,7 @@ def _rss_item(item, today: dt.date, found: Findings) -> None:
                           "add isPermaLink=\"false\"")
     _enclosure(item.find("enclosure"), found)
     _pub_date(text_of(item.find("pubDate")), today, found)
-    desc = text_of(item.find("description"))
-    if len(desc.encode()) > DESCRIPTION_LIMIT:
-        found.bad("description-length",
-                  f"the description is {len(desc.encode())} bytes; Apple allows {DESCRIPTION_LIMIT}")
+    _description(item, found)
     content = item.find(f"{{{CONTENT_NS}}}encoded")
     if content is not None:
         unsafe = unsafe_html(content.text or "")
@@ -481,6 +494,6 @@ def _alternate_enclosures(item, found: Findings) -> None:
                 found.bad("podcast-alternate-enclosure", f"source uri {source.get('uri')!r} is not an http(s) URL")
 
 
-__all__ = ["APPLE_CATEGORIES", "CHANNEL", "Findings", "Violation", "artwork_violations", "check_feed", "is_http_url",
+__all__ = ["APPLE_CATEGORIES", "CHANNEL", "FEED_LIMIT", "Findings", "Violation", "artwork_violations", "check_feed", "is_http_url",
            "item_label", "parse_feed", "podcast_elements", "pub_date", "self_url", "text_of", "unsafe_html",
            "url_suffix", "valid_language"]

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from pipeline.model.errors import InputError
+from pipeline.model.text import check_lines
 
 _ARROW = re.compile(r"^(?P<start>\S+?)\s*-->\s*(?P<end>\S+)(?P<rest>.*)$")
 _VTT_TIME = re.compile(r"^(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})$")
@@ -138,4 +139,4 @@ def captions_to_vtt(path: Path) -> bytes:
     """The captions at ``path`` (WebVTT or SRT) as WebVTT in UTF-8, or a refusal naming the file."""
     if not path.is_file():
         raise InputError("file not found", str(path))
-    return vtt_from_text(_decode(path.read_bytes()), str(path)).encode("utf-8")
+    return vtt_from_text(check_lines(_decode(path.read_bytes()), str(path)), str(path)).encode("utf-8")

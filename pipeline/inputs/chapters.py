@@ -6,8 +6,9 @@ import json
 import re
 from pathlib import Path
 
-from pipeline.model.errors import InputError, read_utf8
+from pipeline.model.errors import InputError
 from pipeline.model.records import Chapter
+from pipeline.model.text import read_text
 
 _LINE = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2}(?:\.\d+)?)\s+(.+?)\s*$")
 
@@ -35,7 +36,7 @@ def parse_chapters(text: str, where: str, duration: float | None = None) -> tupl
 
 
 def read_chapters(path: Path, duration: float | None = None) -> tuple[Chapter, ...]:
-    return parse_chapters(read_utf8(path), str(path), duration)
+    return parse_chapters(read_text(path), str(path), duration)
 
 
 def chapters_json(chapters: tuple[Chapter, ...], title: str) -> bytes:

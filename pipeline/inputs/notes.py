@@ -7,14 +7,47 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 import cmarkgfm
 import nh3
 from cmarkgfm.cmark import Options
 
+from pipeline.model.errors import InputError
+from pipeline.model.text import check_text, read_text
+
+# The most show notes an item takes, in bytes of Markdown (README, "Show notes"): ten times the longest notes
+# we have published, and small enough that the item stays far within what apps parse (libxml2 refuses a text
+# of 10 MB with its default limits; directories refuse large feeds). Longer texts belong on a web page.
+NOTES_LIMIT = 100_000
+
 NOTE_TAGS = nh3.ALLOWED_TAGS - {"header", "footer", "nav", "article", "aside", "hgroup", "map", "area", "center"}
 # Built once: nh3.clean(tags=...) builds its sanitiser anew on every call, half the time of cleaning a note.
 _SANITISER = nh3.Cleaner(tags=NOTE_TAGS)
+
+
+def _too_long(size: int) -> str:
+    return (f"{size:,} bytes of notes; at most {NOTES_LIMIT:,} bytes ({NOTES_LIMIT // 1000} kB) of Markdown, so the "
+            "feed stays readable for apps: link to a longer text instead")
+
+
+def check_notes(text: str, where: str) -> str:
+    """Notes typed as an option (``where`` names it): within ``NOTES_LIMIT`` and without control characters."""
+    if len(text.encode("utf-8", "surrogatepass")) > NOTES_LIMIT:
+        raise InputError(_too_long(len(text.encode("utf-8", "surrogatepass"))), where)
+    return check_text(text, where, multiline=True)
+
+
+def read_notes(path: Path) -> str:
+    """A notes file: UTF-8 text within ``NOTES_LIMIT`` (its size checked before it is read), without
+    control characters; an InputError naming the file (and the line) otherwise."""
+    try:
+        size = path.stat().st_size if path.is_file() else 0
+    except OSError:
+        size = 0  # read_text names what is wrong with it
+    if size > NOTES_LIMIT:
+        raise InputError(_too_long(size), str(path))
+    return read_text(path)
 
 
 def markdown_to_html(text: str) -> str:
@@ -62,14 +95,55 @@ def text_as_markdown(text: str) -> str:
     return "\n".join(lines)
 
 
-_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+_BLOCK = re.compile(r"<(/?)(p|li|ul|ol)\b([^>]*)>")
+_START = re.compile(r'\bstart="(\d+)"')
 _TAG = re.compile(r"<[^>]+>")
 
 
+class _Blocks:
+    """The text blocks of sanitised HTML: paragraphs, and list items marked as a reader sees them."""
+
+    def __init__(self):
+        self.blocks: list[str] = []
+        self.lists: list[list[int] | None] = []  # per open list: None (bullets) or [next number]
+        self.parts: list[str] = []
+        self.marker = ""
+        self.open = 0  # paragraphs and list items open: their text is kept
+
+    def flush(self) -> None:
+        text = " ".join(html.unescape(_TAG.sub("", "".join(self.parts))).split())
+        self.parts.clear()
+        if text:
+            self.blocks.append(self.marker + text)
+            self.marker = ""
+
+    def tag(self, closing: bool, name: str, attributes: str) -> None:
+        self.flush()
+        if name in ("ul", "ol"):
+            if closing and self.lists:
+                self.lists.pop()
+            elif not closing:
+                start = _START.search(attributes)
+                self.lists.append([int(start[1]) if start else 1] if name == "ol" else None)
+            return
+        self.open = max(0, self.open - 1) if closing else self.open + 1
+        if name == "li" and not closing:
+            counter = self.lists[-1] if self.lists else None
+            self.marker = "• " if counter is None else f"{counter[0]}. "
+            if counter is not None:
+                counter[0] += 1
+
+
 def paragraphs_text(clean_html: str) -> str:
-    """The paragraphs of sanitised HTML (``notes_html``) as plain text, separated by blank lines."""
-    texts = (" ".join(html.unescape(_TAG.sub("", p)).split()) for p in _PARAGRAPH.findall(clean_html))
-    return "\n\n".join(t for t in texts if t)
+    """The paragraphs and list items of sanitised HTML (``notes_html``) as plain text, separated by blank
+    lines; a list item starts with its bullet ("• ") or number ("2. ")."""
+    blocks, pos = _Blocks(), 0
+    for m in _BLOCK.finditer(clean_html):
+        if blocks.open > 0:
+            blocks.parts.append(clean_html[pos:m.start()])
+        blocks.tag(bool(m[1]), m[2], m[3])
+        pos = m.end()
+    return "\n\n".join(blocks.blocks)
 
 
 def truncate(text: str, limit: int) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipeline.model.errors import InputError, read_utf8
+from pipeline.model.errors import InputError
+from pipeline.model.text import read_text
 
 # The MIME type of a transcript by file suffix: what the feed's podcast:transcript names and its check expects.
 TRANSCRIPT_TYPES = {".vtt": "text/vtt", ".srt": "application/x-subrip", ".txt": "text/plain",
@@ -44,7 +45,7 @@ def check_transcript(path: Path) -> str:
     if suffix not in ACCEPTED:
         raise InputError(f"a transcript must be WebVTT (.vtt), SubRip (.srt) or plain text (.txt), not {suffix or 'a file without a suffix'}",
                          str(path))
-    text = read_utf8(path)
+    text = read_text(path)
     problem = transcript_problem(text, suffix)
     if problem:
         raise InputError(problem, str(path))

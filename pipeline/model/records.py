@@ -18,6 +18,7 @@ import yaml
 
 from pipeline.model.errors import ConfigError
 from pipeline.model.files import write_atomically
+from pipeline.model.text import forbidden
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,21 @@ def parse_record(text: str, where: str) -> Item:
     if not isinstance(data, dict):
         raise ConfigError([f"{where}: front matter must be a mapping"])
     data["notes"] = match.group(2).strip()
-    return Item.from_dict(data, where)
+    item = Item.from_dict(data, where)
+    problems = text_problems(item, where)
+    if problems:
+        raise ConfigError(problems)
+    return item
+
+
+def text_problems(item: Item, where: str) -> list[str]:
+    """The record's texts that hold a character ``model.text`` refuses (people edit records by hand)."""
+    texts = [("title", item.title, False), ("description", item.description or "", True),
+             ("place", item.place or "", False), ("notes", item.notes, True),
+             *((f"persons: {p.name!r}", p.name + p.role, False) for p in item.persons),
+             *((f"chapters: {c.title!r}", c.title, False) for c in item.chapters)]
+    return [f"{where}: {key}: {found[1]} at character {found[0] + 1}; remove it"
+            for key, value, multiline in texts if (found := forbidden(value, multiline=multiline))]
 
 
 def write_record(episodes_dir: Path, episode: Item) -> Path:

@@ -1,7 +1,10 @@
 """Text for XML written by hand, escaped exactly as lxml escapes it, so hand-written items and the channel
-lxml serialises make one document of the same bytes."""
+lxml serialises make one document of the same bytes; and plain text as HTML, for the fields apps render as
+HTML (RSS 2.0's ``description`` is entity-encoded HTML)."""
 
 from __future__ import annotations
+
+import html
 
 
 def text(value: str) -> str:
@@ -14,4 +17,10 @@ def attr(value: str) -> str:
     return text(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
 
 
-__all__ = ["attr", "text"]
+def html_text(value: str) -> str:
+    """Plain text as HTML that shows that very text (``<script>`` as text, ``&`` as '&'): escaped for HTML
+    before it is escaped again for XML. Text without ``& < >`` is unchanged."""
+    return html.escape(value, quote=False)
+
+
+__all__ = ["attr", "html_text", "text"]

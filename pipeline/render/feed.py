@@ -24,7 +24,7 @@ from pipeline.model.config import Show, Site
 from pipeline.model.records import Item, Media
 from pipeline.model.timerange import OSLO, parse_clock_range
 from pipeline.render import itunes, podcastns
-from pipeline.render.escape import attr, text
+from pipeline.render.escape import attr, html_text, text
 from pipeline.render.itunes import DESCRIPTION_LIMIT
 
 # Declared on <rss> by feedgen itself; named here for the check, which reads them back.
@@ -60,12 +60,28 @@ def rendered_notes(notes: str) -> tuple[str, str]:
     return html, paragraphs_text(html)
 
 
+def plain_description(episode: Item) -> str:
+    """What an item's description says, as plain text: its own, else its notes' text, else its title."""
+    return episode.description or rendered_notes(episode.notes)[1] or episode.title
+
+
 def feed_description(episode: Item) -> str:
-    """Plain-text description within Apple's 4,000-byte limit."""
-    description = episode.description or rendered_notes(episode.notes)[1] or episode.title
-    while (excess := len(description.encode()) - DESCRIPTION_LIMIT) > 0:
+    """The item's ``<description>``: its plain text (``plain_description``) as HTML, which is what RSS 2.0
+    apps take it for, within Apple's 4,000-byte limit (cut at a word, with an ellipsis)."""
+    description = plain_description(episode)
+    while (excess := len(html_text(description).encode()) - DESCRIPTION_LIMIT) > 0:
         description = truncate(description, len(description) - max(1, excess // 2))
-    return description
+    return html_text(description)
+
+
+def description_cut(episode: Item) -> str | None:
+    """What the producer should hear when the item's description is cut to Apple's limit, or None."""
+    size = len(html_text(plain_description(episode)).encode())
+    if size <= DESCRIPTION_LIMIT:
+        return None
+    source = "description" if episode.description else "notes"
+    return (f"the feed's description was cut to {DESCRIPTION_LIMIT} bytes, Apple's limit ({size} bytes of {source}); "
+            "content:encoded keeps the whole notes")
 
 
 def item_link(show: Show, site: Site, episode: Item) -> str:
@@ -102,7 +118,7 @@ def channel_xml(show: Show, site: Site, newest: Item | None, *, artwork: Media, 
     fg.register_extension("podcast_ns", podcastns.PodcastNs)
     feed_url = site.public_url(show.feed_key)
     fg.title(show.title)
-    fg.description(show.description)
+    fg.description(html_text(show.description))  # HTML to apps, as an item's
     # feedgen takes the RSS <link> from the last link given: the show's web page, never the feed.
     fg.link(href=feed_url, rel="self", type="application/rss+xml")
     fg.link(href=show.link, rel="alternate")

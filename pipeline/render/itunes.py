@@ -11,7 +11,7 @@ from lxml import etree
 
 from pipeline.model.config import Show
 from pipeline.model.records import Item, Media
-from pipeline.render.escape import attr, text
+from pipeline.render.escape import attr, html_text, text
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 DESCRIPTION_LIMIT = 4000  # Apple's limit for a description, in bytes
@@ -58,7 +58,7 @@ def set_channel(fg, show: Show, artwork: Media) -> None:
     if show.owner_email:  # always, from feeds/*.toml; `publish check` names a feed without one
         fg.podcast.itunes_owner(name=show.owner_name, email=show.owner_email)
     fg.podcast.itunes_image(artwork.url)
-    fg.podcast.itunes_summary(show.description)
+    fg.podcast.itunes_summary(html_text(show.description))  # apps render it as HTML, as the description
     if show.subcategory:
         fg.podcast.itunes_category(show.category, show.subcategory)
     else:
