@@ -211,6 +211,42 @@ def test_throttling_and_5xx_are_retried_then_reported(s3_server):
                                "HTTP 503 SlowDown")
 
 
+@pytest.mark.parametrize("status, code, says", [
+    (507, "XMinioStorageFull", "the store is full: writing show/feed.xml refused (HTTP 507 XMinioStorageFull)"),
+    (403, "QuotaExceeded", "the store is full: writing show/feed.xml refused (HTTP 403 QuotaExceeded)"),
+    (400, "EntityTooLarge", "writing show/feed.xml refused: larger than the store accepts (HTTP 400 EntityTooLarge)"),
+])
+def test_a_full_store_says_so_naming_the_object(s3_server, status, code, says):
+    """What a full disk is to the local store: one line naming the store and the object, asked once."""
+    requests_seen = []
+
+    class Full(http.server.BaseHTTPRequestHandler):
+        def do_PUT(self):
+            requests_seen.append(self.path)
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = f"<Error><Code>{code}</Code><Message>No room.</Message></Error>".encode()
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Full)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+        store = S3Storage("podcast", **s3_server.client_args(endpoint_url=endpoint, max_attempts=3))
+        with pytest.raises(StorageError) as err:
+            store.put_bytes("show/feed.xml", b"x", content_type="text/plain", cache_control=SHORT)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(requests_seen) == 1
+    assert_one_line(err.value, f"s3://podcast at {endpoint}: {says}")
+
+
 def test_a_stopped_server_gives_a_storage_error_naming_it(s3_server, tmp_path):
     """A second, throwaway SeaweedFS: its ports never collide with the shared one; stopped by PID."""
     other = seaweed.start(tmp_path / "weed", die_with_parent=True)

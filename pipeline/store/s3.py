@@ -39,6 +39,8 @@ CREDENTIALS_HINT = ("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_EN
                     "non-AWS store such as SeaweedFS), or AWS_PROFILE")
 _CREDENTIAL_CODES = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken",
                      "TokenRefreshRequired", "AuthorizationHeaderMalformed", "InvalidSecurity"}
+# What S3-compatible stores answer when they (or the account's quota) are full: MinIO, Ceph RGW, others.
+_FULL_CODES = {"XMinioStorageFull", "QuotaExceeded", "InsufficientStorage", "StorageFull"}
 _ERRORS = (bce.BotoCoreError, bce.ClientError, boto3.exceptions.Boto3Error)
 
 # botocore parses its S3 model and endpoint rules (~100 ms) for every new session; share that cache.
@@ -147,6 +149,11 @@ class S3Storage:
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
             if code == "NoSuchBucket":
                 return StorageError(f"bucket {self.bucket!r} does not exist ({action})", self._where)
+            if code in _FULL_CODES or status == 507:  # the local store's ENOSPC/EDQUOT; not retried
+                return StorageError(f"the store is full: {action} refused (HTTP {status} {code})", self._where)
+            if code == "EntityTooLarge":  # the local store's EFBIG
+                return StorageError(f"{action} refused: larger than the store accepts (HTTP {status} {code})",
+                                    self._where)
             if code in _CREDENTIAL_CODES:
                 return StorageError(f"credentials refused ({code}) while {action}; {CREDENTIALS_HINT}", self._where)
             if code == "403":  # an answer to HEAD has no body: wrong keys and no permission look alike
