@@ -27,7 +27,7 @@ from boto3.s3.transfer import S3Transfer, TransferConfig
 from botocore.config import Config
 
 from pipeline.model.errors import PreconditionFailed, StorageError
-from pipeline.store import ObjectInfo, Progress, check_key
+from pipeline.store import PRIVATE_PREFIX, ObjectInfo, Progress, check_key
 
 MiB = 1 << 20
 # Multipart above 16 MiB, in 8 MiB parts, 8 at once: saturates a laptop uplink on 2 cores without
@@ -61,7 +61,8 @@ def _new_session() -> botocore.session.Session:
 
 
 def public_read_policy(bucket: str) -> dict:
-    """Bucket policy letting anyone GET/HEAD every object except the manifests under ``_manifests/``.
+    """Bucket policy letting anyone GET/HEAD every object except the pipeline's own under a top folder
+    starting with ``_`` (``_manifests/``): what :func:`pipeline.store.is_public` says, as ``publish serve`` serves.
 
     ``NotResource`` rather than Allow + Deny: a Deny for ``Principal: *`` would lock out the pipeline
     too. Listing and writing stay private. Meant for a bucket that belongs to the pipeline alone.
@@ -69,11 +70,11 @@ def public_read_policy(bucket: str) -> dict:
     return {
         "Version": "2012-10-17",
         "Statement": [{
-            "Sid": "PublicReadExceptManifests",
+            "Sid": "PublicReadExceptPipelineFolders",
             "Effect": "Allow",
             "Principal": "*",
             "Action": "s3:GetObject",
-            "NotResource": f"arn:aws:s3:::{bucket}/_manifests/*",
+            "NotResource": f"arn:aws:s3:::{bucket}/{PRIVATE_PREFIX}*",
         }],
     }
 
