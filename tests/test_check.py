@@ -369,3 +369,16 @@ def test_check_of_a_store_without_feed(tmp_path):
     assert proc.returncode == 0 and "No feed published yet." in proc.stdout
     proc = run_publish(project, "check", "--show", "endringspodden")
     assert proc.returncode == 6 and "no feed at endringspodden/feed.xml" in proc.stderr
+
+
+@pytest.mark.parametrize("data", [b"<rss><", b"", b"\xff\xfe not xml", b"<rss version='2.0'><channel>"])
+def test_a_feed_in_the_store_that_is_not_xml_is_one_violation_naming_the_object(tmp_path, data):
+    """Not a crash, not an input error without a name: the one thing wrong, naming the key and the store."""
+    project = new_project(tmp_path)
+    site = load_site(project)
+    show = load_show(site, "endringspodden")
+    storage = open_storage(site.storage, site.root)
+    storage.put_bytes(show.feed_key, data, content_type="application/rss+xml", cache_control="no-store")
+    (found,) = check_published(site, show, storage, today=TODAY)
+    assert found.rule == "xml" and "not well-formed XML" in found.message
+    assert f"{show.feed_key} in {storage.url}" in found.message

@@ -14,6 +14,7 @@ from pipeline.store.local import LocalStorage
 
 VIDEO_KEY = "seminarer/nye-arbeidsmater/nye-arbeidsmater-0123abcd.mp4"
 VIDEO = bytes(range(256)) * 400  # 102 400 bytes: several chunks
+MANIFEST_KEY = "_manifests/seminarer/0123abcd-0000-4000-8000-000000000000.json"
 PAGE = "<!doctype html><title>Nye arbeidsmåter</title>".encode()
 
 
@@ -28,6 +29,8 @@ def server(tmp_path_factory):
         store.put_bytes(key, data, content_type=content_type_for(key), cache_control=cache_control_for(key))
     (store.root / "seminarer" / ".half.mp4.x1.part").write_bytes(b"half")
     (store.root / "copied-by-hand.vtt").write_text("WEBVTT\n")  # no metadata: described by its name
+    for key in (MANIFEST_KEY, "_manifests/_shows/seminarer.json"):
+        store.put_bytes(key, b'{"guid": "hemmelig"}', content_type="application/json", cache_control=SHORT)
     (store.root / "uten-side").mkdir()
     os.symlink(tmp / "secret.txt", store.root / "lenke.txt")
     srv = make_server(store.root, port=0)
@@ -71,7 +74,8 @@ def test_parse_range_unsatisfiable(header, size):
     ("/", ("", True)), ("/a/b.mp4", ("a/b.mp4", False)), ("/a/?x=1", ("a", True)),
     ("/s%C3%A6l/%C3%B8.mp3", ("sæl/ø.mp3", False)), ("/../x", None), ("/%2e%2e/x", None), ("/a/%2E%2E/x", None),
     ("/a/..%2fx", None), ("/.meta/a.json", None), ("/a/.b.part", None), ("/a//b", None), ("/a%00b", None),
-    ("/a%5c..%5cb", None), ("/%ff", None),
+    ("/a%5c..%5cb", None), ("/%ff", None), ("/_manifests/s/g.json", None), ("/%5Fmanifests/s/g.json", None),
+    ("/_manifests/", None), ("/_stats/2024.json", None), ("/s/_bilde.jpg", ("s/_bilde.jpg", False)),
 ])
 def test_resolve_key(path, expected):
     assert resolve_key(path) == expected
@@ -166,6 +170,18 @@ def test_nothing_outside_the_root(server, path):
                                   "/%2emeta/seminarer/feed.xml.json"])
 def test_dot_files_are_never_served(server, path):
     assert request(server, path)[0].status == 404
+
+
+@pytest.mark.parametrize("path", [f"/{MANIFEST_KEY}", "/_manifests/_shows/seminarer.json", "/_manifests/",
+                                  "/_manifests", "/%5Fmanifests/_shows/seminarer.json"])
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_private_objects_are_never_served(server, path, method):
+    """What a public bucket keeps private (the README: ``_manifests/`` must never be public) is a 404 like a
+    missing object, so `publish serve --host` exposes nothing a bucket would not."""
+    r, body = request(server, path, method)
+    missing, missing_body = request(server, "/seminarer/finnes-ikke.json", method)
+    assert (r.status, body, r.headers["Content-Type"]) == (404, missing_body, missing.headers["Content-Type"])
+    assert b"hemmelig" not in body
 
 
 def test_missing_is_404_in_plain_text(server):

@@ -6,12 +6,16 @@ SeaweedFS, see tests/s3server.py).
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
+from pipeline.model import files as model_files
 from pipeline.model.errors import PreconditionFailed, StorageError
 from pipeline.store import IMMUTABLE, SHORT, cache_control_for, content_type_for, upload_if_changed
 from pipeline.store.local import LocalStorage
@@ -216,3 +220,65 @@ def test_url_names_the_store_without_credentials(store, request):
     if store.url.startswith("s3://"):
         s3_server = request.getfixturevalue("s3_server")
         assert s3_server.secret_key not in store.url and s3_server.secret_key not in repr(store)
+
+
+# --- the local store's faults: a StorageError (exit 5) naming the store and the object, nothing half-written ---
+# (tests/test_trust.py drives real ones through the CLI: a file size limit, a file where a folder should be)
+
+@pytest.mark.parametrize("code, says", [(errno.ENOSPC, "no space left"), (errno.EDQUOT, "quota"),
+                                        (errno.EROFS, "read-only"), (errno.EACCES, "permission denied"),
+                                        (errno.EFBIG, "larger than")])
+@pytest.mark.parametrize("how", ["put_bytes", "put_file", "if_match"])
+def test_local_write_faults_name_the_store_and_the_object(tmp_path, monkeypatch, code, says, how):
+    store = LocalStorage(tmp_path / "public")
+    old = put(store, "show/feed.xml", b"<rss>old</rss>")
+    src = tmp_path / "new.xml"
+    src.write_bytes(b"<rss>new</rss>")
+
+    def disk_fault(fd):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(model_files.os, "fsync", disk_fault)
+    with pytest.raises(StorageError) as err:
+        if how == "put_file":
+            store.put_file("show/feed.xml", src, content_type="application/rss+xml", cache_control=SHORT)
+        else:
+            put(store, "show/feed.xml", b"<rss>new</rss>", if_match=old.etag if how == "if_match" else None)
+    monkeypatch.undo()
+    assert err.value.exit_code == 5 and err.value.where == store.url
+    assert err.value.message.startswith("cannot write show/feed.xml: ") and says in err.value.message
+    assert store.get("show/feed.xml")[0] == b"<rss>old</rss>"
+    assert not [p for p in store.root.rglob("*") if p.name.endswith(".part")]
+
+
+def test_local_read_fault_names_the_store_and_the_object(tmp_path, monkeypatch):
+    store = LocalStorage(tmp_path / "public")
+    put(store, "show/feed.xml", b"<rss/>")
+
+    def failing_disk(self):
+        raise OSError(errno.EIO, os.strerror(errno.EIO), str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", failing_disk)
+    with pytest.raises(StorageError, match=r"cannot read show/feed.xml: input/output error") as err:
+        store.get("show/feed.xml")
+    assert err.value.where == store.url
+
+
+def test_local_store_whose_folder_is_a_file(tmp_path):
+    (tmp_path / "public").write_text("ikke en mappe")
+    store = LocalStorage(tmp_path / "public")
+    for attempt in (lambda: list(store.list()), lambda: store.head("show/feed.xml"),
+                    lambda: put(store, "show/feed.xml", b"<rss/>")):
+        with pytest.raises(StorageError, match="the store's folder is a file, not a folder") as err:
+            attempt()
+        assert err.value.where == store.url
+    assert list(LocalStorage(tmp_path / "tom").list()) == []  # a missing folder is an empty store
+
+
+def test_local_store_with_a_file_where_a_folder_should_be(tmp_path):
+    store = LocalStorage(tmp_path / "public")
+    put(store, "show", b"en fil")
+    for key in ("show/feed.xml", "show/2024/a.mp3"):
+        assert store.head(key) is None
+        with pytest.raises(StorageError, match=f"cannot write {key}: .*public/show is a file where the store needs"):
+            put(store, key, b"x")

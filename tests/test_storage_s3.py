@@ -178,16 +178,17 @@ def test_unreachable_endpoint(s3_server, tmp_path):
                         secret=s3_server.secret_key)
 
 
-def test_throttling_and_5xx_are_retried_then_reported(s3_server):
-    """A store that answers 503 SlowDown: botocore retries with backoff, then one line with the status."""
+def refused_put(s3_server, status: int, code: str, message: str, max_attempts: int) -> tuple[StorageError, str, int]:
+    """``put_bytes`` against a stand-in store that answers every PUT with ``status`` and an S3 error ``code``:
+    the error, the endpoint, and how many PUTs were sent."""
     requests_seen = []
 
-    class Busy(http.server.BaseHTTPRequestHandler):
+    class Refusing(http.server.BaseHTTPRequestHandler):
         def do_PUT(self):
             requests_seen.append(self.path)
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            body = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
-            self.send_response(503)
+            body = f"<Error><Code>{code}</Code><Message>{message}</Message></Error>".encode()
+            self.send_response(status)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -195,20 +196,38 @@ def test_throttling_and_5xx_are_retried_then_reported(s3_server):
         def log_message(self, *args):
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Busy)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Refusing)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         endpoint = f"http://127.0.0.1:{server.server_address[1]}"
-        store = S3Storage("podcast", **s3_server.client_args(endpoint_url=endpoint, max_attempts=2))
+        store = S3Storage("podcast", **s3_server.client_args(endpoint_url=endpoint, max_attempts=max_attempts))
         with pytest.raises(StorageError) as err:
             store.put_bytes("show/feed.xml", b"x", content_type="text/plain", cache_control=SHORT)
     finally:
         server.shutdown()
         server.server_close()
-    assert len(requests_seen) == 2
-    assert_one_line(err.value, f"s3://podcast at {endpoint}: writing show/feed.xml failed after retries: "
-                               "HTTP 503 SlowDown")
+    return err.value, endpoint, len(requests_seen)
+
+
+def test_throttling_and_5xx_are_retried_then_reported(s3_server):
+    """A store that answers 503 SlowDown: botocore retries with backoff, then one line with the status."""
+    err, endpoint, sent = refused_put(s3_server, 503, "SlowDown", "Please reduce your request rate.", 2)
+    assert sent == 2
+    assert_one_line(err, f"s3://podcast at {endpoint}: writing show/feed.xml failed after retries: "
+                         "HTTP 503 SlowDown")
+
+
+@pytest.mark.parametrize("status, code, says", [
+    (507, "XMinioStorageFull", "the store is full: writing show/feed.xml refused (HTTP 507 XMinioStorageFull)"),
+    (403, "QuotaExceeded", "the store is full: writing show/feed.xml refused (HTTP 403 QuotaExceeded)"),
+    (400, "EntityTooLarge", "writing show/feed.xml refused: larger than the store accepts (HTTP 400 EntityTooLarge)"),
+])
+def test_a_full_store_says_so_naming_the_object(s3_server, status, code, says):
+    """What a full disk is to the local store: one line naming the store and the object, asked once."""
+    err, endpoint, sent = refused_put(s3_server, status, code, "No room.", 3)
+    assert sent == 1
+    assert_one_line(err, f"s3://podcast at {endpoint}: {says}")
 
 
 def test_a_stopped_server_gives_a_storage_error_naming_it(s3_server, tmp_path):

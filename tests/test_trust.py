@@ -10,8 +10,11 @@ HTML field decodes to HTML without markup the producer typed.
 
 from __future__ import annotations
 
+import resource
 import shutil
+import signal
 import struct
+import subprocess
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +24,7 @@ import pytest
 from lxml import etree
 from lxml import html as lxml_html
 
-from conftest import ffmpeg, run_publish, sha256, snapshot
+from conftest import PUBLISH, ffmpeg, run_publish, sha256, snapshot
 from projects import clips  # noqa: F401  (session fixture: short recordings)
 
 SHOW = "endringspodden"
@@ -59,6 +62,7 @@ class Bad:
     says: str = ""  # and say
     setup: Callable[[Context], None] | None = None
     published: bool = False  # run in a project holding one published episode
+    file_size_limit: int = 0  # run as a process that may write no file larger than this (a disk that is full)
 
 
 def episode(ctx: Context, *extra: str, source: str | None = None) -> list[str]:
@@ -228,6 +232,12 @@ BAD: dict[str, Bad] = {
     # --- the store ------------------------------------------------------------------------------------------
     "store is a file": Bad(lambda c: episode(c), 5, "public",
                            setup=lambda c: (c.project / "public").write_text("ikke en mappe")),
+    "store refuses a write (EFBIG)": Bad(lambda c: ["retract", "endring"], 5, "public",
+                                         "cannot write _manifests/endringspodden/", published=True,
+                                         file_size_limit=1000),
+    "a file where the store needs a folder": Bad(lambda c: episode(c), 5, "public", "endringspodden is a file",
+                                                 setup=lambda c: ((c.project / "public").mkdir(),
+                                                                  (c.project / "public" / SHOW).write_text("x"))),
     "feed in the store not XML": Bad(lambda c: ["check"], 6, "endringspodden/feed.xml", published=True,
                                      setup=lambda c: (c.project / "public" / SHOW / "feed.xml").write_text("<rss><")),
 }
@@ -270,6 +280,17 @@ def everything(project: Path) -> dict[str, dict[str, str]]:
     return {name: snapshot(project / name) for name in ("public", "episodes", "feeds")}
 
 
+def run_with_file_size_limit(project: Path, limit: int, *args: str) -> subprocess.CompletedProcess:
+    """The CLI as a process whose writes past ``limit`` bytes fail with EFBIG (SIGXFSZ ignored): a real
+    write fault, as from a full disk, that root's permissions cannot wave through."""
+    def limit_writes() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return subprocess.run([*PUBLISH, "--root", str(project), *args], capture_output=True, text=True, cwd=project,
+                          preexec_fn=limit_writes)
+
+
 def error_lines(stderr: str) -> list[str]:
     """The lines that are not progress (progress lines start with '•', warnings with 'warning:')."""
     return [line for line in stderr.splitlines() if line.strip() and not line.startswith(("•", "warning:"))]
@@ -287,7 +308,10 @@ def test_bad_input_is_refused_cleanly(case, project, hostile_media, clips, publi
         bad.setup(ctx)
     sources = {name: sha256(path) for name, path in {**hostile_media, **clips}.items() if path.is_file()}
     before = everything(project)
-    proc = run_publish(project, *args)
+    if bad.file_size_limit:
+        proc = run_with_file_size_limit(project, bad.file_size_limit, *args)
+    else:
+        proc = run_publish(project, *args)
     lines = error_lines(proc.stderr)
     assert "Traceback" not in proc.stderr, proc.stderr
     assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr

@@ -29,6 +29,9 @@ def find_episode(episodes: list[Item], ref: str) -> Item:
         return exact[0]
     found = exact or ([e for e in episodes if len(ref) >= MIN_PREFIX and e.guid.startswith(ref)])
     unique = {e.guid: e for e in found}
+    if not unique and len(ref) < MIN_PREFIX:
+        raise InputError(f"no published episode has this GUID or slug, and a GUID prefix needs at least "
+                         f"{MIN_PREFIX} characters", ref)
     if not unique:
         raise InputError("no published episode has this GUID, GUID prefix or slug", ref)
     if len(unique) > 1:

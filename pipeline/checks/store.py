@@ -8,10 +8,10 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from pipeline.checks.feed import CHANNEL, Violation, check_feed
+from pipeline.checks.feed import CHANNEL, Violation, check_feed, parse_feed
 from pipeline.checks.online import check_online
 from pipeline.checks.targets import SIZED, image_urls, targets
-from pipeline.model.errors import FeedCheckError
+from pipeline.model.errors import FeedCheckError, InputError
 
 
 def store_key(url: str, base_url: str) -> str | None:
@@ -76,6 +76,10 @@ def check_published(site, show, storage, *, online: bool = False, today: dt.date
     if got is None:
         return [Violation(CHANNEL, "feed", f"no feed at {show.feed_key} in {storage.url}; run `publish feed`")]
     data = got[0]
+    try:
+        parse_feed(data)
+    except InputError as e:  # nothing else can be checked: say which object in which store is broken
+        return [Violation(CHANNEL, "xml", f"{show.feed_key} in {storage.url}: {e.message}")]
     out = check_feed(data, images=store_images(data, storage, site.base_url), today=today)
     out += check_store(data, storage.head, site.base_url)
     if online:

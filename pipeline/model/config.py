@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.model.errors import ConfigError
+from pipeline.model.errors import ConfigError, UnknownShow
 
 SHOW_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -366,7 +366,7 @@ def load_show(site: Site, show_id: str) -> Show:
     path = site.feeds_dir / f"{show_id}.toml"
     if not SHOW_ID.match(show_id) or not path.is_file():
         known = ", ".join(show_ids(site)) or "none"
-        raise ConfigError([f"unknown show {show_id!r}; the shows in {site.feeds_dir} are: {known}"])
+        raise UnknownShow(f"unknown show {show_id!r}; the shows in {site.feeds_dir} are: {known}")
     return parse_show(show_id, _read_toml(path), path)
 
 

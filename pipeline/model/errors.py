@@ -23,6 +23,13 @@ class InputError(PipelineError):
     exit_code = 2
 
 
+class UnknownShow(InputError):
+    """``--show`` names no ``feeds/<show>.toml``: an option error (exit 2), the message listing the shows."""
+
+    def __init__(self, message: str, where: str = "--show"):
+        super().__init__(message, where)
+
+
 class ConfigError(PipelineError):
     """``feeds/*.toml`` or a record under ``episodes/`` is invalid. May carry several problems."""
 

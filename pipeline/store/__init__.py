@@ -33,6 +33,9 @@ CONTENT_TYPES = {
     ".json": "application/json",
 }
 IMMUTABLE = "public, max-age=31536000, immutable"
+# Top folders whose name starts with this are the pipeline's own (``_manifests/``, with the shows' records in
+# ``_manifests/_shows/``), never public. A show id starts with a letter or digit, so no public object is there.
+PRIVATE_PREFIX = "_"
 SHORT = "public, max-age=300"
 
 
@@ -43,6 +46,11 @@ def check_key(key: str, where: str) -> str:
     if not key or key.startswith("/") or ".." in key.split("/") or key.split("/")[0].startswith("."):
         raise StorageError(f"invalid object key {key!r}", where)
     return key
+
+
+def is_public(key: str) -> bool:
+    """Whether a public bucket serves ``key``: everything but the pipeline's own top folders (``_manifests/``)."""
+    return not key.split("/")[0].startswith(PRIVATE_PREFIX)
 
 
 def content_type_for(key: str) -> str:

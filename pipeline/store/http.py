@@ -3,7 +3,8 @@
 Content-Type, Cache-Control and ETag come from the store's own metadata (``LocalStorage.head``),
 so a page, a feed or an MP4 is served exactly as it would be from S3. Byte ranges are answered,
 because browsers seek in video by asking for ranges. Nothing outside the root and no dot-file
-(``.meta/``, temp ``.part`` files) is ever served; a directory is served only by its ``index.html``.
+(``.meta/``, temp ``.part`` files) is ever served, nor what a public bucket keeps private (``_manifests/``:
+a 404, like a missing object); a directory is served only by its ``index.html``.
 Files are streamed in chunks, never read whole.
 """
 
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from pipeline.store import is_public
 from pipeline.store.local import LocalStorage
 
 CHUNK = 1 << 16
@@ -57,7 +59,8 @@ def resolve_key(url_path: str) -> tuple[str, bool] | None:
     """Pure: the store key a request path names, and whether it named a folder (trailing ``/``).
 
     None when the path may not be served: a dot segment (``..``, ``.meta``, ``.x.part``), an empty
-    segment, a NUL or a backslash, after percent-decoding (so ``%2e%2e`` is refused like ``..``).
+    segment, a NUL or a backslash, after percent-decoding (so ``%2e%2e`` is refused like ``..``), or a key
+    a public bucket keeps private (``_manifests/...``).
     """
     try:
         path = urllib.parse.unquote(urllib.parse.urlsplit(url_path).path, errors="strict")
@@ -67,7 +70,7 @@ def resolve_key(url_path: str) -> tuple[str, bool] | None:
         return None
     folder = path.endswith("/")
     parts = path.strip("/").split("/") if path != "/" else []
-    if any(not part or part.startswith(".") for part in parts):
+    if any(not part or part.startswith(".") for part in parts) or not is_public("/".join(parts)):
         return None
     return "/".join(parts), folder
 

@@ -3,22 +3,48 @@
 Object metadata (Content-Type, Cache-Control, sha256, ETag) lives in ``.meta/<key>.json`` beside
 the tree, so the public tree stays byte-for-byte what the bucket holds. Writes go to a temp file
 in the same folder and are renamed into place (atomic); conditional writes hold a file lock.
+Every failed read or write of the folder (a full disk, a read-only file system, a file where a folder
+should be) leaves as a :class:`StorageError` naming the store and the object, like S3's failures.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from filelock import FileLock
 
-from pipeline.model.errors import PreconditionFailed, StorageError
+from pipeline.model.errors import PipelineError, PreconditionFailed, StorageError
 from pipeline.model.files import write_atomically
 from pipeline.store import ObjectInfo, Progress, check_key, content_type_for
 
 CHUNK = 1 << 20
+# What a failed read or write of the store's folder means, in the producer's words.
+_FAULTS = {
+    errno.ENOSPC: "no space left on the disk",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EFBIG: "the file is larger than this file system (or a limit on file sizes) allows",
+    errno.EROFS: "the store's folder is on a read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EIO: "input/output error (a failing disk?)",
+    errno.ENAMETOOLONG: "the name is too long for this file system",
+    errno.EISDIR: "a folder of that name is in the way",
+}
+
+
+def _file_in_the_way(path: Path) -> Path | None:
+    """The outermost of ``path`` and the folders above it that is a file where a folder should be (after
+    ENOTDIR, or EEXIST from mkdir)."""
+    for folder in (*reversed(path.parents), path):
+        if os.path.lexists(folder) and not folder.is_dir():
+            return folder
+    return None
 
 
 def _atomic_write(path: Path, chunks) -> None:
@@ -47,6 +73,30 @@ class LocalStorage:
     def _path(self, key: str) -> Path:
         return self.root / check_key(key, self.url)
 
+    @contextmanager
+    def _faults(self, action: str, key: str):
+        """Turn an OSError while ``action`` (reading, writing, deleting) ``key`` into a StorageError
+        naming the store and the object; the one place this backend maps file-system failures."""
+        try:
+            yield
+        except OSError as e:
+            raise StorageError(f"{action} {key}: {self._reason(e, key)}", self.url) from e
+
+    def _reason(self, e: OSError, key: str) -> str:
+        blocker = None
+        if e.errno in (errno.ENOTDIR, errno.EEXIST):
+            blocker = _file_in_the_way(Path(e.filename) if e.filename else self._path(key))
+        if blocker == self.root:
+            return "the store's folder is a file, not a folder"
+        if blocker is not None:
+            return f"{blocker} is a file where the store needs a folder"
+        return _FAULTS.get(e.errno) or e.strerror or str(e)
+
+    def _check_root(self) -> None:
+        """A missing folder is an empty store; a file in its place is a fault."""
+        if os.path.lexists(self.root) and not self.root.is_dir():
+            raise StorageError("the store's folder is a file, not a folder", self.url)
+
     def _meta_path(self, key: str) -> Path:
         return self._meta / f"{key}.json"
 
@@ -62,22 +112,26 @@ class LocalStorage:
                 size += len(chunk)
                 yield chunk
 
-        _atomic_write(path, counted())
-        info = ObjectInfo(key=key, size=size, etag=f'"{md5.hexdigest()}"', content_type=content_type,
-                          cache_control=cache_control, metadata=dict(metadata or {}))
-        meta = {"size": info.size, "etag": info.etag, "content_type": content_type,
-                "cache_control": cache_control, "metadata": info.metadata}
-        _atomic_write(self._meta_path(key), [json.dumps(meta, sort_keys=True).encode()])
+        with self._faults("cannot write", key):
+            _atomic_write(path, counted())
+            info = ObjectInfo(key=key, size=size, etag=f'"{md5.hexdigest()}"', content_type=content_type,
+                              cache_control=cache_control, metadata=dict(metadata or {}))
+            meta = {"size": info.size, "etag": info.etag, "content_type": content_type,
+                    "cache_control": cache_control, "metadata": info.metadata}
+            _atomic_write(self._meta_path(key), [json.dumps(meta, sort_keys=True).encode()])
         return info
 
     def put_file(self, key: str, path: Path, *, content_type: str, cache_control: str,
                  metadata: dict[str, str] | None = None, progress: Progress | None = None) -> ObjectInfo:
         def chunks():
-            with path.open("rb") as f:
-                while chunk := f.read(CHUNK):
-                    yield chunk
-                    if progress:
-                        progress(len(chunk))
+            try:  # the file handed in is not the store: its faults are not the store's
+                with path.open("rb") as f:
+                    while chunk := f.read(CHUNK):
+                        yield chunk
+                        if progress:
+                            progress(len(chunk))
+            except OSError as e:
+                raise PipelineError(f"cannot read it: {e.strerror or e}", str(path)) from e
 
         return self._write(key, chunks(), content_type=content_type, cache_control=cache_control, metadata=metadata)
 
@@ -86,27 +140,34 @@ class LocalStorage:
                   if_none_match: bool = False) -> ObjectInfo:
         if if_match is None and not if_none_match:
             return self._write(key, [data], content_type=content_type, cache_control=cache_control, metadata=metadata)
-        self.root.mkdir(parents=True, exist_ok=True)
-        with self._lock:
+        with self._faults("cannot write", key):
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._lock.acquire()
+        try:
             current = self.head(key)
             if if_none_match and current is not None:
                 raise PreconditionFailed(f"{key} already exists", self.url)
             if if_match is not None and (current is None or current.etag != if_match):
                 raise PreconditionFailed(f"{key} changed since it was read", self.url)
             return self._write(key, [data], content_type=content_type, cache_control=cache_control, metadata=metadata)
+        finally:
+            self._lock.release()
 
     def head(self, key: str) -> ObjectInfo | None:
         path = self._path(key)
-        if not path.is_file():
-            return None
-        try:
-            meta = json.loads(self._meta_path(key).read_text())
-        except (FileNotFoundError, json.JSONDecodeError):
-            # A file copied in by hand: describe it from the bytes.
-            meta = {"size": 0, "etag": "", "content_type": content_type_for(key), "cache_control": "", "metadata": {}}
-        if meta["size"] != path.stat().st_size or not meta["etag"]:
-            # Copied in by hand, or killed between the data and the metadata rename: trust the bytes.
-            meta["size"], meta["etag"] = _size_and_etag(path)
+        with self._faults("cannot read", key):
+            if not path.is_file():
+                self._check_root()
+                return None
+            try:
+                meta = json.loads(self._meta_path(key).read_text())
+            except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError, UnicodeDecodeError):
+                # A file copied in by hand: describe it from the bytes.
+                meta = {"size": 0, "etag": "", "content_type": content_type_for(key), "cache_control": "",
+                        "metadata": {}}
+            if meta["size"] != path.stat().st_size or not meta["etag"]:
+                # Copied in by hand, or killed between the data and the metadata rename: trust the bytes.
+                meta["size"], meta["etag"] = _size_and_etag(path)
         return ObjectInfo(key=key, size=meta["size"], etag=meta["etag"], content_type=meta["content_type"],
                           cache_control=meta["cache_control"], metadata=meta.get("metadata", {}))
 
@@ -114,12 +175,16 @@ class LocalStorage:
         info = self.head(key)
         if info is None:
             return None
-        return self._path(key).read_bytes(), info
+        with self._faults("cannot read", key):
+            return self._path(key).read_bytes(), info
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        self._check_root()
         if not self.root.is_dir():
             return
-        for path in sorted(self.root.rglob("*")):
+        with self._faults("cannot list", prefix or "/"):
+            paths = sorted(self.root.rglob("*"))
+        for path in paths:
             rel = path.relative_to(self.root).as_posix()
             if not path.is_file() or rel.startswith(".") or "/." in rel or not rel.startswith(prefix):
                 continue
@@ -128,5 +193,6 @@ class LocalStorage:
                 yield info
 
     def delete(self, key: str) -> None:
-        self._path(key).unlink(missing_ok=True)
-        self._meta_path(key).unlink(missing_ok=True)
+        with self._faults("cannot delete", key):
+            self._path(key).unlink(missing_ok=True)
+            self._meta_path(key).unlink(missing_ok=True)

@@ -27,7 +27,7 @@ from boto3.s3.transfer import S3Transfer, TransferConfig
 from botocore.config import Config
 
 from pipeline.model.errors import PreconditionFailed, StorageError
-from pipeline.store import ObjectInfo, Progress, check_key
+from pipeline.store import PRIVATE_PREFIX, ObjectInfo, Progress, check_key
 
 MiB = 1 << 20
 # Multipart above 16 MiB, in 8 MiB parts, 8 at once: saturates a laptop uplink on 2 cores without
@@ -39,6 +39,8 @@ CREDENTIALS_HINT = ("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_EN
                     "non-AWS store such as SeaweedFS), or AWS_PROFILE")
 _CREDENTIAL_CODES = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken",
                      "TokenRefreshRequired", "AuthorizationHeaderMalformed", "InvalidSecurity"}
+# What S3-compatible stores answer when they (or the account's quota) are full: MinIO, Ceph RGW, others.
+_FULL_CODES = {"XMinioStorageFull", "QuotaExceeded", "InsufficientStorage", "StorageFull"}
 _ERRORS = (bce.BotoCoreError, bce.ClientError, boto3.exceptions.Boto3Error)
 
 # botocore parses its S3 model and endpoint rules (~100 ms) for every new session; share that cache.
@@ -59,7 +61,8 @@ def _new_session() -> botocore.session.Session:
 
 
 def public_read_policy(bucket: str) -> dict:
-    """Bucket policy letting anyone GET/HEAD every object except the manifests under ``_manifests/``.
+    """Bucket policy letting anyone GET/HEAD every object except the pipeline's own under a top folder
+    starting with ``_`` (``_manifests/``): what :func:`pipeline.store.is_public` says, as ``publish serve`` serves.
 
     ``NotResource`` rather than Allow + Deny: a Deny for ``Principal: *`` would lock out the pipeline
     too. Listing and writing stay private. Meant for a bucket that belongs to the pipeline alone.
@@ -67,11 +70,11 @@ def public_read_policy(bucket: str) -> dict:
     return {
         "Version": "2012-10-17",
         "Statement": [{
-            "Sid": "PublicReadExceptManifests",
+            "Sid": "PublicReadExceptPipelineFolders",
             "Effect": "Allow",
             "Principal": "*",
             "Action": "s3:GetObject",
-            "NotResource": f"arn:aws:s3:::{bucket}/_manifests/*",
+            "NotResource": f"arn:aws:s3:::{bucket}/{PRIVATE_PREFIX}*",
         }],
     }
 
@@ -147,6 +150,11 @@ class S3Storage:
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
             if code == "NoSuchBucket":
                 return StorageError(f"bucket {self.bucket!r} does not exist ({action})", self._where)
+            if code in _FULL_CODES or status == 507:  # the local store's ENOSPC/EDQUOT; not retried
+                return StorageError(f"the store is full: {action} refused (HTTP {status} {code})", self._where)
+            if code == "EntityTooLarge":  # the local store's EFBIG
+                return StorageError(f"{action} refused: larger than the store accepts (HTTP {status} {code})",
+                                    self._where)
             if code in _CREDENTIAL_CODES:
                 return StorageError(f"credentials refused ({code}) while {action}; {CREDENTIALS_HINT}", self._where)
             if code == "403":  # an answer to HEAD has no body: wrong keys and no permission look alike
