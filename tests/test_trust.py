@@ -213,6 +213,8 @@ BAD: dict[str, Bad] = {
     "record with a title of a control character": Bad(lambda c: ["feed"], 3, ".md", "control", published=True,
                                                       setup=lambda c: replace_in(c.record(), "title: ",
                                                                                  'title: "\\x0b" #')),
+    "record with a number as text": Bad(lambda c: ["feed"], 3, ".md", "media.bytes", published=True,
+                                        setup=lambda c: replace_in(c.record(), "  bytes: ", "  bytes: '12' #")),
     "two records, one GUID": Bad(lambda c: ["feed"], 3, "GUID", published=True,
                                  setup=lambda c: shutil.copy(c.record(), c.record().with_name("2024-01-16-kopi.md"))),
     # --- manifests in the store ------------------------------------------------------------------------
@@ -221,10 +223,13 @@ BAD: dict[str, Bad] = {
     "manifest cut short, publishing": Bad(lambda c: episode(c, "--title", "Neste", source=str(c.clips["b"])), 3,
                                           "_manifests/endringspodden/", "JSON", published=True,
                                           setup=lambda c: c.manifest().write_bytes(c.manifest().read_bytes()[:40])),
-    "manifest a list": Bad(lambda c: ["feed"], 3, "_manifests/endringspodden/", published=True,
+    "manifest a list": Bad(lambda c: ["feed"], 3, "_manifests/endringspodden/", "JSON object", published=True,
                            setup=lambda c: c.manifest().write_text("[]")),
     "manifest without media": Bad(lambda c: ["feed"], 3, "_manifests/endringspodden/", "missing", published=True,
                                   setup=lambda c: c.manifest().write_text('{"guid": "x", "show": "endringspodden"}')),
+    "show's record in the store cut short": Bad(
+        lambda c: ["feed"], 3, "_manifests/_shows/endringspodden.json", "JSON", published=True,
+        setup=lambda c: (c.project / "public" / "_manifests" / "_shows" / f"{SHOW}.json").write_text('{"podcast_')),
     # --- the store ------------------------------------------------------------------------------------------
     "store is a file": Bad(lambda c: episode(c), 5, "public",
                            setup=lambda c: (c.project / "public").write_text("ikke en mappe")),
