@@ -154,6 +154,13 @@ def test_future_dated_episode_in_the_feed(site_show):
     assert check_feed(data, today=tomorrow) == []
 
 
+def test_a_feed_without_items(site_show):
+    """Apple refuses a feed without episodes: a violation of the channel, though every tag is there."""
+    site, show = site_show
+    found = check_feed(render(site, show, []), today=TODAY)
+    assert rules(found) == {"items"} and found[0].where == "channel" and "no <item>" in found[0].message
+
+
 # --- more rules, on hand-made mutations of a good feed ---------------------------------------------------
 
 def mutate(data: bytes, change) -> bytes:

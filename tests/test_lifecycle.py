@@ -12,11 +12,11 @@ import pytest
 from conftest import run_publish
 from media_fixtures import (NS, PAST, channel, enclosures, feed_bytes, items, new_project, publish, set_show_value,
                             tones)  # noqa: F401 (tones is a fixture)
-from pipeline.model.config import load_show, load_site
+from pipeline.model.config import load_show, load_site, show_ids
 from pipeline.model.errors import InputError
 from pipeline.app.retract import find_episode, retract_episode
 from pipeline.render.podcastns import podcast_guid
-from pipeline.app.regenerate import regenerate_feed
+from pipeline.app.regenerate import regenerate_feed, regenerate_feeds
 from pipeline.model.records import load_records
 
 
@@ -75,6 +75,47 @@ def test_retract_by_guid_prefix(show):
     assert again.returncode == 0 and json.loads(again.stdout)["already_retracted"] is True
     assert run_publish(project, "feed").returncode == 0
     assert feed_bytes(project) == after
+
+
+def test_publish_feed_counts_the_items_it_lists(show):
+    """A retracted item stays in the store, not in the feed, and not in the count `publish feed` prints."""
+    project, guids = show
+    assert run_publish(project, "retract", guids["b"][:8]).returncode == 0
+    proc = run_publish(project, "feed", "--show", "endringspodden")
+    assert proc.returncode == 0, proc.stderr
+    assert "endringspodden: 2 item(s)" in proc.stdout, proc.stdout
+    as_json = run_publish(project, "feed", "--show", "endringspodden", "--json")
+    assert json.loads(as_json.stdout)[0]["episodes"] == 2
+
+
+def test_retracting_the_last_item_takes_it_out_of_the_feed(show):
+    """The feed apps subscribed to is written without items, so they drop the last one too; it warns, and
+    `publish check` says Apple refuses such a feed."""
+    project, guids = show
+    for name in ("a", "b"):
+        assert run_publish(project, "retract", guids[name][:8]).returncode == 0
+    result = retract_episode(load_site(project), guids["c"][:8])
+    assert items(feed_bytes(project)) == {} and result.feed.episodes == []
+    assert any("lists no items now" in w for w in result.feed.warnings), result.feed.warnings
+    proc = run_publish(project, "check", "--show", "endringspodden")
+    assert proc.returncode == 6 and "items: the feed has no <item>" in proc.stderr, proc.stderr
+
+
+def test_a_new_show_has_no_feed_until_its_first_item(tmp_path):
+    """Apple refuses a feed without items: `publish feed` of a new show writes nothing, and says why."""
+    project = new_project(tmp_path)
+    proc = run_publish(project, "feed", "--show", "endringspodden")
+    assert proc.returncode == 0, proc.stderr
+    assert "warning: no published items yet: endringspodden/feed.xml was not written" in proc.stderr
+    assert "endringspodden: 0 item(s), feed unchanged" in proc.stdout
+    assert not (project / "public").exists() or not any(p.is_file() for p in (project / "public").rglob("*"))
+
+
+def test_every_show_has_its_feed_regenerated(tmp_path):
+    """`publish feed` without --show: every show's feed, the seminar series' video podcast too."""
+    site = load_site(new_project(tmp_path))
+    assert [r.show for r in regenerate_feeds(site)] == show_ids(site)
+    assert "seminarer" in show_ids(site)
 
 
 def test_retracted_guid_is_never_reused(show, tones):

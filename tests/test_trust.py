@@ -199,6 +199,14 @@ BAD: dict[str, Bad] = {
                                         setup=lambda c: write_artwork(c, png_claiming(40000, 40000))),
     "artwork missing": Bad(lambda c: episode(c), 3, "artwork",
                            setup=lambda c: edit_show(c, 'artwork = "endringspodden.jpg"', 'artwork = "borte.jpg"')),
+    "not a project folder: list": Bad(lambda c: ["list"], 3, "feeds/site.toml", "not a project folder",
+                                      setup=lambda c: (c.project / "feeds" / "site.toml").unlink()),
+    "not a project folder: check": Bad(lambda c: ["check"], 3, "feeds/site.toml", "--root",
+                                       setup=lambda c: (c.project / "feeds" / "site.toml").unlink()),
+    "not a project folder: feed": Bad(lambda c: ["feed"], 3, "feeds/site.toml", "publish init",
+                                      setup=lambda c: (c.project / "feeds" / "site.toml").unlink()),
+    "not a project folder: episode": Bad(lambda c: episode(c), 3, "feeds/site.toml", "not a project folder",
+                                         setup=lambda c: (c.project / "feeds" / "site.toml").unlink()),
     # --- records under episodes/ ------------------------------------------------------------------------
     "record not UTF-8": Bad(lambda c: ["feed"], 3, ".md", "UTF-8", published=True,
                             setup=lambda c: c.record().write_bytes(c.record().read_bytes() + b"\n\xff\xfe\n")),
@@ -217,6 +225,8 @@ BAD: dict[str, Bad] = {
     "record with a title of a control character": Bad(lambda c: ["feed"], 3, ".md", "control", published=True,
                                                       setup=lambda c: replace_in(c.record(), "title: ",
                                                                                  'title: "\\x0b" #')),
+    "record with a number as text": Bad(lambda c: ["feed"], 3, ".md", "media.bytes", published=True,
+                                        setup=lambda c: replace_in(c.record(), "  bytes: ", "  bytes: '12' #")),
     "two records, one GUID": Bad(lambda c: ["feed"], 3, "GUID", published=True,
                                  setup=lambda c: shutil.copy(c.record(), c.record().with_name("2024-01-16-kopi.md"))),
     # --- manifests in the store ------------------------------------------------------------------------
@@ -225,10 +235,13 @@ BAD: dict[str, Bad] = {
     "manifest cut short, publishing": Bad(lambda c: episode(c, "--title", "Neste", source=str(c.clips["b"])), 3,
                                           "_manifests/endringspodden/", "JSON", published=True,
                                           setup=lambda c: c.manifest().write_bytes(c.manifest().read_bytes()[:40])),
-    "manifest a list": Bad(lambda c: ["feed"], 3, "_manifests/endringspodden/", published=True,
+    "manifest a list": Bad(lambda c: ["feed"], 3, "_manifests/endringspodden/", "JSON object", published=True,
                            setup=lambda c: c.manifest().write_text("[]")),
     "manifest without media": Bad(lambda c: ["feed"], 3, "_manifests/endringspodden/", "missing", published=True,
                                   setup=lambda c: c.manifest().write_text('{"guid": "x", "show": "endringspodden"}')),
+    "show's record in the store cut short": Bad(
+        lambda c: ["feed"], 3, "_manifests/_shows/endringspodden.json", "JSON", published=True,
+        setup=lambda c: (c.project / "public" / "_manifests" / "_shows" / f"{SHOW}.json").write_text('{"podcast_')),
     # --- the store ------------------------------------------------------------------------------------------
     "store is a file": Bad(lambda c: episode(c), 5, "public",
                            setup=lambda c: (c.project / "public").write_text("ikke en mappe")),
@@ -319,6 +332,19 @@ def test_bad_input_is_refused_cleanly(case, project, hostile_media, clips, publi
     assert proc.returncode == bad.exit, (proc.returncode, lines[0])
     assert everything(project) == before
     assert {name: sha256(path) for name, path in {**hostile_media, **clips}.items() if path.is_file()} == sources
+
+
+def test_serve_outside_a_project_folder_serves_nothing(tmp_path):
+    """`publish serve` in a folder without feeds/site.toml refuses, instead of creating and serving ./public."""
+    import subprocess
+
+    from conftest import PUBLISH
+
+    proc = subprocess.run([*PUBLISH, "serve", "--port", "0"], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    lines = error_lines(proc.stderr)
+    assert proc.returncode == 3 and len(lines) == 1 and "not a project folder" in lines[0], proc.stderr
+    assert "--root" in lines[0] and "publish init" in lines[0]
+    assert list(tmp_path.iterdir()) == []
 
 
 # --- valid but hostile: published, and every app can read what was published ---------------------------

@@ -12,9 +12,10 @@ import hashlib
 import json
 
 from pipeline.model.config import Show, Site
-from pipeline.model.errors import PreconditionFailed
+from pipeline.model.errors import ConfigError, PreconditionFailed
 from pipeline.render.podcastns import podcast_guid
 from pipeline.store import SHORT, Storage
+from pipeline.store.manifests import manifest_json
 
 
 def show_record_key(show_id: str) -> str:
@@ -29,7 +30,7 @@ def show_podcast_guid(site: Site, show: Show, storage: Storage, *, assign: bool)
     key = show_record_key(show.id)
     got = storage.get(key)
     if got is not None:
-        return json.loads(got[0])["podcast_guid"]
+        return recorded_guid(storage, show, got[0])
     feed_url = site.public_url(show.feed_key)
     guid = podcast_guid(feed_url)
     if assign:
@@ -39,5 +40,16 @@ def show_podcast_guid(site: Site, show: Show, storage: Storage, *, assign: bool)
                               metadata={"sha256": hashlib.sha256(data).hexdigest()}, if_none_match=True)
         except PreconditionFailed:
             got = storage.get(key)
-            return json.loads(got[0])["podcast_guid"] if got else guid
+            return recorded_guid(storage, show, got[0]) if got else guid
+    return guid
+
+
+def recorded_guid(storage: Storage, show: Show, data: bytes) -> str:
+    """The podcast:guid in the show's record in the store, or a ConfigError naming the record and the fix."""
+    where = f"{storage.url}/{show_record_key(show.id)}"
+    fix = (f"restore it from a backup, or set podcast_guid in feeds/{show.id}.toml to the <podcast:guid> of the "
+           "show's feed")
+    guid = manifest_json(data, where, fix).get("podcast_guid")
+    if not isinstance(guid, str) or not guid.strip():
+        raise ConfigError([f"{where}: podcast_guid: required key is missing or not text; {fix}"])
     return guid

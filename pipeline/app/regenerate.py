@@ -15,11 +15,12 @@ from pipeline.app.identity import show_podcast_guid
 from pipeline.app.objects import artwork_media, in_store
 from pipeline.checks.store import refuse_failing_feed
 from pipeline.media.runner import start_forked
-from pipeline.model.config import Show, Site
+from pipeline.model.config import Show, Site, load_show, show_ids
 from pipeline.model.errors import StorageError
 from pipeline.model.records import Item, Media, load_records, manifest_key
 from pipeline.render.pages import render_archive
-from pipeline.render.feed import render_feed
+from pipeline.model.timerange import OSLO
+from pipeline.render.feed import in_feed, render_feed
 from pipeline.store import Storage, open_storage, upload_if_changed
 from pipeline.store.manifests import store_manifests
 from pipeline.store.writes import write_conditionally, write_if_changed
@@ -29,9 +30,10 @@ from pipeline.store.writes import write_conditionally, write_if_changed
 class FeedResult:
     key: str
     url: str
-    episodes: list[Item]
+    episodes: list[Item]  # the items the feed lists (not retracted, not dated in the future), newest first
     uploaded: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    show: str = ""
 
 
 @dataclass
@@ -75,33 +77,62 @@ def regenerate_feed(site: Site, show: Show, storage: Storage | None = None, *, p
     """Rebuild ``<show>/feed.xml`` from the store's manifests and ``episodes/``; write it only if it changed.
 
     ``prefer_local`` as in ``collect_items``; None (``publish feed``) also refuses records that name media the
-    store lacks, and makes edits in ``episodes/`` the store's manifests.
+    store lacks, and makes edits in ``episodes/`` the store's manifests. A feed without items is not written
+    (``without_items``).
     """
     storage = storage or open_storage(site.storage, site.root)
-    result = FeedResult(key=show.feed_key, url=site.public_url(show.feed_key), episodes=[])
+    today = today or dt.datetime.now(OSLO).date()
+    result = FeedResult(key=show.feed_key, url=site.public_url(show.feed_key), episodes=[], show=show.id)
     artwork = artwork_media(site, show)
-    if upload_if_changed(storage, artwork.key, show.artwork, artwork.sha256):
-        result.uploaded.append(artwork.key)
     guid = show_podcast_guid(site, show, storage, assign=False)
 
-    def build() -> bytes:
+    def build() -> bytes | None:
         episodes, warnings = collect_items(site, show, storage, prefer_local)
         if prefer_local is None:
             refuse_missing_media(storage, episodes, lambda ep: (ep.media,))
         data = render_feed(show, site, episodes, artwork=artwork, today=today, guid=guid, parallel=start_forked)
         # A feed that fails `publish check` is refused before anything is written; the old feed stays.
         refuse_failing_feed(data, show.feed_key, storage, site.base_url, today=today, known={artwork.url: show.artwork})
-        show_podcast_guid(site, show, storage, assign=True)
         if prefer_local is None:
             for ep in episodes:
                 if write_if_changed(storage, manifest_key(show.id, ep.guid), ep.manifest_bytes()):
                     result.uploaded.append(manifest_key(show.id, ep.guid))
-        result.episodes, result.warnings = episodes, warnings
+        result.episodes = in_feed(episodes, today)
+        written = bool(result.episodes) or storage.head(show.feed_key) is not None
+        result.warnings = warnings + ([] if result.episodes else without_items(show, episodes, today, written))
+        if not written:
+            return None
+        show_podcast_guid(site, show, storage, assign=True)
+        if upload_if_changed(storage, artwork.key, show.artwork, artwork.sha256) and artwork.key not in result.uploaded:
+            result.uploaded.append(artwork.key)
         return data
 
     if write_conditionally(storage, show.feed_key, build):
         result.uploaded.append(show.feed_key)
     return result
+
+
+def without_items(show: Show, episodes: list[Item], today: dt.date, written: bool) -> list[str]:
+    """What a feed without items means, as a warning; ``written``: whether it is written all the same.
+
+    Apple refuses a feed without items, and `publish check` says so: a new show's feed is not written until
+    it has one. A feed already in the store (its last item retracted) is written without items all the same:
+    an app that subscribed learns the item is gone only from the feed, while a feed left as it was would go
+    on listing what was retracted, and a deleted one leaves apps with their old copy.
+    """
+    coming = sorted(e.date for e in episodes if not e.retracted and e.date > today)
+    then = f"; the first is dated {coming[0].isoformat()}: run `publish feed` that day" if coming else ""
+    if not written:
+        return [f"no published items yet: {show.feed_key} was not written (Apple refuses a feed without items){then}"]
+    return [f"{show.feed_key} lists no items now: apps that subscribed drop what was retracted, but Apple hides a "
+            f"show whose feed has no items until one is published{then}"]
+
+
+def regenerate_feeds(site: Site, shows: Iterable[str] = (), storage: Storage | None = None) -> list[FeedResult]:
+    """``publish feed``: the feed of each show in ``shows``, by default of every show: the podcasts and the
+    seminar series (whose recordings are a video podcast)."""
+    storage = storage or open_storage(site.storage, site.root)
+    return [regenerate_feed(site, load_show(site, show_id), storage) for show_id in (shows or show_ids(site))]
 
 
 def regenerate_archive(site: Site, show: Show, storage: Storage | None = None, *,
@@ -134,4 +165,5 @@ def regenerate_archive(site: Site, show: Show, storage: Storage | None = None, *
     return result
 
 
-__all__ = ["ArchiveResult", "FeedResult", "collect_items", "regenerate_archive", "regenerate_feed"]
+__all__ = ["ArchiveResult", "FeedResult", "collect_items", "regenerate_archive", "regenerate_feed", "regenerate_feeds",
+           "without_items"]

@@ -31,6 +31,7 @@ from pipeline.inputs.transcripts import TRANSCRIPT_TYPES
 from pipeline.render.podcastns import CHAPTERS_TYPE, GROUPS, MEDIUMS, PODCAST_NAMESPACES, ROLE_GROUP
 
 CHANNEL = "channel"
+NO_ITEMS = "items"  # the rule a feed without items breaks
 
 # Apple Podcasts categories and subcategories (podcasters.apple.com/support/1691-apple-podcasts-categories).
 APPLE_CATEGORIES: dict[str, set[str]] = {
@@ -219,6 +220,9 @@ def check_feed(data: bytes, *, images: Mapping[str, bytes | None] | None = None,
     _rss_channel(ch, channel)
     _itunes_channel(ch, images, channel)
     _podcast_channel(ch, channel)
+    if not ch.findall("item"):
+        channel.bad(NO_ITEMS, "the feed has no <item>: Apple refuses a feed without episodes, and apps show an empty "
+                              "show; publish an item")
     out = channel.found
     guids: dict[str, str] = {}
     enclosures: dict[str, str] = {}
@@ -494,6 +498,6 @@ def _alternate_enclosures(item, found: Findings) -> None:
                 found.bad("podcast-alternate-enclosure", f"source uri {source.get('uri')!r} is not an http(s) URL")
 
 
-__all__ = ["APPLE_CATEGORIES", "CHANNEL", "FEED_LIMIT", "Findings", "Violation", "artwork_violations", "check_feed", "is_http_url",
-           "item_label", "parse_feed", "podcast_elements", "pub_date", "self_url", "text_of", "unsafe_html",
-           "url_suffix", "valid_language"]
+__all__ = ["APPLE_CATEGORIES", "CHANNEL", "FEED_LIMIT", "NO_ITEMS", "Findings", "Violation", "artwork_violations",
+           "check_feed", "is_http_url", "item_label", "parse_feed", "podcast_elements", "pub_date", "self_url",
+           "text_of", "unsafe_html", "url_suffix", "valid_language"]

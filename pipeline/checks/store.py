@@ -8,7 +8,7 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from pipeline.checks.feed import CHANNEL, Violation, check_feed, parse_feed
+from pipeline.checks.feed import CHANNEL, NO_ITEMS, Violation, check_feed, parse_feed
 from pipeline.checks.online import check_online
 from pipeline.checks.targets import SIZED, image_urls, targets
 from pipeline.model.errors import FeedCheckError, InputError
@@ -62,8 +62,10 @@ def store_images(data: bytes, storage, base_url: str, known: Mapping[str, Path] 
 def refuse_failing_feed(data: bytes, feed_key: str, storage, base_url: str, *, today: dt.date | None = None,
                         known: Mapping[str, Path] | None = None) -> None:
     """Raise FeedCheckError listing every offline violation in ``data`` (``publish episode`` and ``publish feed``
-    refuse such a feed: nothing is written, the old feed stays)."""
-    violations = check_feed(data, images=store_images(data, storage, base_url, known), today=today)
+    refuse such a feed: nothing is written, the old feed stays). A feed without items is not refused here:
+    whether it is written is the caller's decision (``app.regenerate.without_items``)."""
+    violations = [v for v in check_feed(data, images=store_images(data, storage, base_url, known), today=today)
+                  if v.rule != NO_ITEMS]
     if violations:
         raise FeedCheckError([str(v) for v in violations], feed_key)
 

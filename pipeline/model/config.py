@@ -331,7 +331,8 @@ def read_values(keys: tuple[Key, ...], data: dict, file: Path, defaults: dict[st
 # --- the two files ---------------------------------------------------------------------------------------
 
 def find_root(start: Path | None = None) -> Path:
-    """The project folder: the nearest parent holding feeds/site.toml (or the start folder)."""
+    """The project folder: the nearest parent holding feeds/site.toml (or the start folder, which
+    ``load_site`` then refuses: ``publish init`` alone starts a project there)."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / "feeds" / "site.toml").is_file():
@@ -350,9 +351,14 @@ def _read_toml(path: Path) -> dict:
 
 
 def load_site(root: Path) -> Site:
-    """``feeds/site.toml`` under ``root``; without the file, the declared defaults."""
+    """``feeds/site.toml`` under ``root``: what makes ``root`` a project folder. Without it, a ConfigError:
+    a command run in the wrong folder must not go on with defaults (an empty ``./public``, no shows)."""
     path = root / "feeds" / "site.toml"
-    values = read_values(SITE_KEYS, _read_toml(path) if path.is_file() else {}, path)
+    if not path.is_file():
+        raise ConfigError([f"{root}: not a project folder: it has no feeds/site.toml (publish looks in the current "
+                           "folder and the folders above it); run publish in a project folder, give one with "
+                           "--root, or start one here with `publish init SHOW`"])
+    values = read_values(SITE_KEYS, _read_toml(path), path)
     return Site(root=root, storage=values["storage"], base_url=values["base_url"].rstrip("/"),
                 website=values["website"], speech_model=values["speech.model"],
                 speech_language=values["speech.language"])

@@ -11,30 +11,63 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 from pipeline.model.config import SHOW_ID
+from pipeline.model.errors import ConfigError
 from pipeline.model.records import Item
 from pipeline.store import ObjectInfo, Storage
 
 MANIFESTS = "_manifests/"
 FETCHES = 8  # at once: a show of 1,000 episodes is 1,000 small GETs
+MANIFEST_FIX = ("restore the object from a backup, or delete it (the item leaves the feed until it is published "
+                "again)")
 _read: dict[tuple[str, str, str], Item] = {}
 
 
-def _read_manifest(storage: Storage, info: ObjectInfo) -> Item | None:
+def manifest_json(data: bytes, where: str, fix: str = MANIFEST_FIX) -> dict:
+    """A manifest's bytes as the JSON object they must hold, or a ConfigError naming ``where`` (the store
+    and the key), the line where known, and ``fix``."""
+    try:
+        value = json.loads(data)
+    except json.JSONDecodeError as e:
+        raise ConfigError([f"{where}, line {e.lineno}, column {e.colno}: not valid JSON ({e.msg}); {fix}"]) from None
+    except (UnicodeDecodeError, RecursionError) as e:
+        what = "not UTF-8" if isinstance(e, UnicodeDecodeError) else "nested too deeply"
+        raise ConfigError([f"{where}: not valid JSON ({what}); {fix}"]) from None
+    if not isinstance(value, dict):
+        raise ConfigError([f"{where}: must be a JSON object, not {type(value).__name__}; {fix}"])
+    return value
+
+
+def parse_manifest(data: bytes, where: str) -> Item:
+    """The item a manifest describes, or a ConfigError naming ``where`` and the fix."""
+    try:
+        return Item.from_dict(manifest_json(data, where), where)
+    except ConfigError as e:
+        raise ConfigError([p if p.endswith(MANIFEST_FIX) else f"{p}; {MANIFEST_FIX}" for p in e.problems]) from None
+
+
+def _read_manifest(storage: Storage, info: ObjectInfo) -> Item | ConfigError | None:
     known = _read.get((storage.url, info.key, info.etag))
     if known is not None:
         return known
     got = storage.get(info.key)
     if got is None:
         return None  # deleted since the listing
-    item = Item.from_dict(json.loads(got[0]), f"{storage.url}/{info.key}")
+    try:
+        item = parse_manifest(got[0], f"{storage.url}/{info.key}")
+    except ConfigError as e:
+        return e
     _read[(storage.url, info.key, got[1].etag)] = item
     return item
 
 
 def _read_all(storage: Storage, listing: list[ObjectInfo]) -> list[tuple[ObjectInfo, Item]]:
+    """Every manifest in ``listing``; a ConfigError naming every one that cannot be read."""
     with ThreadPoolExecutor(FETCHES) as pool:
-        items = pool.map(lambda info: _read_manifest(storage, info), listing)
-        return [(info, item) for info, item in zip(listing, items) if item is not None]
+        items = list(pool.map(lambda info: _read_manifest(storage, info), listing))
+    problems = [p for item in items if isinstance(item, ConfigError) for p in item.problems]
+    if problems:
+        raise ConfigError(problems)
+    return [(info, item) for info, item in zip(listing, items) if item is not None]
 
 
 def store_manifests(storage: Storage, show: str) -> dict[str, Item]:

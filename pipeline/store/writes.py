@@ -29,15 +29,15 @@ def write_if_changed(storage: Storage, key: str, data: bytes) -> bool:
     return True
 
 
-def write_conditionally(storage: Storage, key: str, build: Callable[[], bytes], *,
+def write_conditionally(storage: Storage, key: str, build: Callable[[], bytes | None], *,
                         retries: int = WRITE_RETRIES) -> bool:
     """Write what ``build`` returns to ``key`` unless unchanged, conditional on the ETag read before
     ``build`` ran; on a lost race wait a little (jittered, longer each time) and build again. True if sent.
-    ``build`` may refuse (raise) to leave the object as it is."""
+    ``build`` may refuse (raise) to leave the object as it is, or return None to leave it unwritten."""
     for attempt in range(retries):
         current = storage.get(key)  # its ETag before ``build`` reads what the object is made of
         data = build()
-        if current is not None and current[0] == data:
+        if data is None or (current is not None and current[0] == data):
             return False
         try:
             storage.put_bytes(key, data, content_type=content_type_for(key), cache_control=SHORT,
