@@ -129,5 +129,5 @@ def test_a_record_with_a_control_character_is_refused_naming_it(tmp_path):
     text = render_record(episode(site, 1)).replace("title: Episode 1", 'title: "Episode\\x0b 1"')
     with pytest.raises(ConfigError) as e:
         parse_record(text, "episodes/endringspodden/x.md")
-    assert e.value.problems == ["episodes/endringspodden/x.md: title: a control character (U+000B) at character 8; "
-                                "remove it"]
+    assert e.value.problems == ["episodes/endringspodden/x.md, line 5: title: holds a control character (U+000B) at "
+                                "character 8; remove it; fix the record, or restore it from git"]
