@@ -17,6 +17,9 @@ from pipeline.model.config import Show, Site
 from pipeline.model.errors import ConfigError
 from pipeline.model.timerange import oslo_offset
 from pipeline.model.records import Item, Media, Person
+from pipeline.render.search import search_script
+
+SCRIPT_HASH = search_script()[0].removeprefix("search-").removesuffix(".js")
 
 BASE = "https://media.example.no"
 SHOW_ID = "seminarer"
@@ -176,8 +179,8 @@ def test_keys_are_the_archive_one_page_per_slug_and_the_stylesheet():
     pages = render_archive(make_show(), make_site(), sample_seminars())
     assert sorted(pages) == [
         "seminarer/hvordan-ta-gode-beslutninger/index.html", "seminarer/index.html",
-        "seminarer/nye-arbeidsmater/index.html", "seminarer/strategisk-ikt-kompetanse/index.html",
-        "seminarer/style.css",
+        "seminarer/nye-arbeidsmater/index.html", "seminarer/search-" + SCRIPT_HASH + ".js", "seminarer/search.json",
+        "seminarer/strategisk-ikt-kompetanse/index.html", "seminarer/style.css",
     ]
     assert b"font-family: system-ui" in pages["seminarer/style.css"]
 

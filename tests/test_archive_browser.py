@@ -19,7 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.inputs.captions import parse_vtt
+from pipeline.model.speech import Paragraph
 from pipeline.render.pages import render_archive
+from pipeline.render.subtitles import paragraphs_from_cues
 from pipeline.media.runner import ffmpeg_args, run
 from pipeline.store.http import make_server
 from pipeline.store import cache_control_for, content_type_for
@@ -34,6 +37,8 @@ ARTIFACTS = TESTS / "artifacts" / "browser"
 README_SHOT = TESTS / "screenshots" / "seminar-page.png"
 CHROMIUM = Path("/usr/bin/chromium")
 SEMINAR = "nye-arbeidsmater"  # the one with captions, audio and two slide decks
+OTHER = "hvordan-ta-gode-beslutninger"
+UNIQUE = "Tildelingsbrevet"  # a word in OTHER's transcript only, nowhere else in the archive
 
 VTT = """WEBVTT
 
@@ -108,7 +113,10 @@ def site_root(tmp_path_factory):
                 source = files[role.split("-")[0]]
                 store.put_file(media.key, source, content_type=content_type_for(media.key),
                                cache_control=cache_control_for(media.key))
-        pages = render_archive(make_show(), make_site(base), seminars)
+        transcripts = {f"guid-{SEMINAR}": paragraphs_from_cues(parse_vtt(VTT)),
+                       f"guid-{OTHER}": [Paragraph(0.0, "Velkommen."),
+                                         Paragraph(1.5, f"{UNIQUE} kom sent i år, sa hun, og lo.")]}
+        pages = render_archive(make_show(), make_site(base), seminars, transcripts)
         pages |= render_archive(make_show(id="tomt"), make_site(base), [])  # an archive with nothing in it yet
         for key, data in pages.items():
             store.put_bytes(key, data, content_type=content_type_for(key), cache_control=cache_control_for(key))
@@ -226,3 +234,42 @@ def test_rendered_keys_match_the_store(site_root):
             assert r.status == 200 and r.headers["Content-Type"] == content_type_for(key), url
             assert r.read() == pages[key]
 
+
+
+# --- the transcript and the search (issue 13) ---------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def searched(site_root):
+    base, _ = site_root
+    proc = subprocess.run(["node", str(BROWSER / "search.mjs"), f"{base}/seminarer/", UNIQUE.lower()[:9],
+                           f"{base}/seminarer/{SEMINAR}/"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    (ARTIFACTS / "search.json").write_text(proc.stdout, encoding="utf-8")
+    return json.loads(proc.stdout)
+
+
+def test_the_transcript_page_has_no_axe_violations_with_the_transcript_open(searched):
+    page = searched["transcript"]
+    assert page["open"] is True
+    assert page["axe"]["violations"] == [] and page["axe"]["passes"] > 10
+    headings = page["headings"]
+    assert headings[0] == 1 and all(b - a <= 1 for a, b in zip(headings, headings[1:])), headings
+    assert page["links"] == [{"href": "nye-arbeidsmater.mp4#t=0", "name": "Spill av fra 00:00"}]
+    assert page["track"] == {"label": "Norsk", "srclang": "nb"}
+
+
+def test_typing_a_word_from_one_transcript_lists_that_seminar_under_the_pages_own_csp(searched):
+    result = searched["search"]
+    assert result["consoleErrors"] == []  # the CSP let the script and its index through
+    assert result["form"] == {"role": "search", "label": "Søk i opptakene"}
+    [hit] = result["hits"]
+    assert hit["title"] == "Hvordan ta gode beslutninger i en omskiftelig tid?"
+    assert hit["href"].endswith(f"/seminarer/{OTHER}/")
+    assert UNIQUE in hit["snippet"] and hit["marked"] == ["Tildeling"]  # what was typed, marked
+    assert result["status"] == "Ett opptak passer til «tildeling»."
+
+
+def test_the_search_results_have_no_axe_violations(searched):
+    audited = searched["searchAudited"]
+    assert len(audited["hits"]) == 1
+    assert audited["axe"]["violations"] == [] and audited["axe"]["passes"] > 10

@@ -71,6 +71,10 @@ def test_machine_captions_are_published_as_a_draft_then_replaced_by_a_persons(tm
     text = draft.read_text()
     assert text.startswith("WEBVTT\n\nNOTE Maskinlaget utkast") and "-->" in text
     assert (project / "public" / captions.key).read_bytes() == draft.read_bytes()
+    page = (project / "public" / "seminarer" / first.episode.slug / "index.html").read_text()
+    assert 'label="Norsk (automatisk)"' in page and "<summary>Transkripsjon</summary>" in page
+    assert page.count("Automatisk tekstet, ikke kontrollert av et menneske.") == 2  # by the player, in the text
+    assert "#t=0\"" in page or "#t=1\"" in page
 
     # The same command again: nothing made, nothing uploaded (the draft is reused by its recipe).
     again = publish_seminar(site, seminar_request(spoken_seminar, machine_captions=True), today=PAST)
@@ -86,6 +90,9 @@ def test_machine_captions_are_published_as_a_draft_then_replaced_by_a_persons(tm
     assert fixed.episode.renditions["captions"].label == "Norsk"
     assert fixed.episode.source["captions"] == {"source": "person", "reviewed": True}
     assert draft.read_text() == CORRECTED
+    page = (project / "public" / "seminarer" / fixed.episode.slug / "index.html").read_text()
+    assert 'label="Norsk"' in page and "Automatisk tekstet" not in page
+    assert "</span>00:00</a> Velkommen til Endring til frokost. I dag handler det om gevinstrealisering.</p>" in page
     (record,) = load_records(project / "episodes", "seminarer")
     assert record.source["captions"]["reviewed"] is True
 

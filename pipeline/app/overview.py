@@ -4,7 +4,8 @@ Built from the store's manifests (``_manifests/<show>/*.json``) alone, so it sho
 (not what ``episodes/`` says) and needs no records on this machine. Show titles and loudness targets
 come from ``feeds/<show>.toml`` when it is there. Every show and the seminar archive get a section;
 each item a player (``<audio controls preload="none">``: nothing is fetched until someone presses play),
-its loudness picture with the measured values as alt text, and the links to the feeds.
+its loudness picture with the measured values as alt text, its transcript (from its WebVTT transcript, or its
+captions) with each paragraph's time a link that plays the MP3 from there (``#t=``), and the links to the feeds.
 
 The page is rendered on each request and never written to the store: it is a preview for the producer,
 not a page for the public. Norwegian Bokmål, the archive's base template and stylesheet, WCAG 2.1 AA.
@@ -18,7 +19,9 @@ from importlib.resources import files
 from types import SimpleNamespace
 
 from pipeline.render.norwegian import format_date, format_duration, format_size
-from pipeline.render.pages import environment, stylesheet, summary
+from pipeline.app.regenerate import transcript_of
+from pipeline.render.pages import (MACHINE_NOTICE, TimedParagraph, environment, is_machine_draft, stylesheet, summary,
+                                   timed_paragraphs)
 from pipeline.render.picture import format_level, loudness_alt_text
 from pipeline.model.config import Loudness, Show, Site, load_show, show_ids
 from pipeline.model.errors import PipelineError
@@ -48,6 +51,8 @@ class IndexEntry:
     picture_src: str | None
     picture_alt: str
     page_src: str | None  # the seminar's page in the archive
+    transcript: tuple[TimedParagraph, ...] = ()  # each paragraph's time links to the audio there
+    machine_transcript: bool = False  # a machine draft no person has reviewed
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ def _item(ep: Item, storage: Storage, target: Loudness | None) -> IndexEntry:
     audio: Media = ep.renditions.get("audio") or ep.media
     picture = ep.renditions.get("loudness")
     page = f"{ep.show}/{ep.slug}/"
+    role = next((r for r in ("transcript-vtt", "captions") if r in ep.renditions), None)
     return IndexEntry(
         anchor=f"ep-{ep.show}-{ep.slug}",
         title=ep.title,
@@ -88,6 +94,8 @@ def _item(ep: Item, storage: Storage, target: Loudness | None) -> IndexEntry:
         picture_src=picture.key if picture else None,
         picture_alt=loudness_alt_text(ep.loudness_before, ep.loudness_after, target),
         page_src=page if storage.head(f"{page}index.html") else None,
+        transcript=timed_paragraphs(audio.key, transcript_of(ep, storage, roles=(role,))) if role else (),
+        machine_transcript=bool(role) and is_machine_draft(ep, "transcript" if role == "transcript-vtt" else "captions"),
     )
 
 
@@ -131,6 +139,7 @@ def render_index(site: Site, storage: Storage) -> bytes:
     page = SimpleNamespace(title="Podkaster og seminaropptak", copyright=None)  # header and footer
     html = environment().get_template("index.html").render(
         show=page, site=site, organiser=organiser, root="", url="", sections=found, store=_where(site, storage),
+        machine_notice=MACHINE_NOTICE,
         description="Alt som er publisert: hør episodene, se lydstyrken og abonner på strømmene.",
         count=sum(len(s.items) for s in found))
     return html.encode("utf-8")

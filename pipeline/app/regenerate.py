@@ -3,23 +3,32 @@
 Both are built from the store's manifests and ``episodes/`` and written last (design.md: media, then
 manifest, then feed and pages), each with a conditional write (``store.writes.write_conditionally``), so
 producers publishing to one show at once all end up in it.
+
+A seminar's page shows its transcript, made from its captions (WebVTT): read from the draft beside the record
+when it holds the very bytes published, else from the store, parsed (``inputs.captions.parse_vtt``) and cut
+into paragraphs (``subtitles.paragraphs_from_cues``) once per content within the process.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pipeline.app.identity import show_podcast_guid
 from pipeline.app.objects import artwork_media, in_store
 from pipeline.checks.store import refuse_failing_feed
+from pipeline.inputs.captions import parse_vtt
 from pipeline.media.runner import start_forked
 from pipeline.model.config import Show, Site, load_show, show_ids
 from pipeline.model.errors import StorageError
 from pipeline.model.records import Item, Media, load_records, manifest_key
+from pipeline.model.speech import Paragraph
 from pipeline.render.pages import render_archive
 from pipeline.model.timerange import OSLO
+from pipeline.render.subtitles import paragraphs_from_cues
 from pipeline.render.feed import in_feed, render_feed
 from pipeline.store import Storage, open_storage, upload_if_changed
 from pipeline.store.manifests import store_manifests
@@ -70,6 +79,48 @@ def refuse_missing_media(storage: Storage, items: list[Item], named: Callable[[I
         for media in named(ep):
             if not in_store(storage, media):
                 raise StorageError(f"{ep.record_name} names {media.key}, which is not in the store", storage.url)
+
+
+# Where an item's timed text is, by rendition, and the name of its draft beside the record.
+TRANSCRIPT_SOURCES = {"captions": "captions.vtt", "transcript-vtt": "transcript.vtt"}
+_paragraphs_by_sha: dict[str, tuple[Paragraph, ...]] = {}  # the process's cache: sha256 -> paragraphs
+
+
+def _vtt_bytes(media: Media, storage: Storage, draft: Path | None) -> bytes | None:
+    """The VTT's bytes: the draft beside the record when it is the published content, else the store's."""
+    if draft is not None and draft.is_file():
+        data = draft.read_bytes()
+        if hashlib.sha256(data).hexdigest() == media.sha256:
+            return data
+    found = storage.get(media.key)
+    return found[0] if found else None
+
+
+def transcript_of(item: Item, storage: Storage, episodes_dir: Path | None = None,
+                  roles: tuple[str, ...] = ("captions",)) -> tuple[Paragraph, ...]:
+    """The paragraphs of ``item``'s transcript, from the first of ``roles`` it has (WebVTT); none when it has
+    none or the store lacks it. ``episodes_dir``: where the record and its drafts are, when on this machine."""
+    role = next((r for r in roles if r in item.renditions), None)
+    if role is None:
+        return ()
+    media = item.renditions[role]
+    if media.sha256 in _paragraphs_by_sha:
+        return _paragraphs_by_sha[media.sha256]
+    stem = item.record_name.removesuffix(".md")
+    draft = episodes_dir / item.show / f"{stem}.{TRANSCRIPT_SOURCES[role]}" if episodes_dir else None
+    data = _vtt_bytes(media, storage, draft)
+    if data is None:
+        return ()
+    paragraphs = tuple(paragraphs_from_cues(parse_vtt(data.decode("utf-8", errors="replace"))))
+    if hashlib.sha256(data).hexdigest() == media.sha256:
+        _paragraphs_by_sha[media.sha256] = paragraphs
+    return paragraphs
+
+
+def transcripts(site: Site, storage: Storage, items: Iterable[Item]) -> dict[str, tuple[Paragraph, ...]]:
+    """GUID -> the paragraphs of each item's captions, for ``render_archive``."""
+    found = {ep.guid: transcript_of(ep, storage, site.episodes_dir) for ep in items if "captions" in ep.renditions}
+    return {guid: paragraphs for guid, paragraphs in found.items() if paragraphs}
 
 
 def regenerate_feed(site: Site, show: Show, storage: Storage | None = None, *, prefer_local: set[str] | None = None,
@@ -152,7 +203,7 @@ def regenerate_archive(site: Site, show: Show, storage: Storage | None = None, *
         seminars, warnings = collect_items(site, show, storage, prefer_local)
         if prefer_local is None:
             refuse_missing_media(storage, seminars, lambda ep: (ep.media, *ep.renditions.values()))
-        rendered = render_archive(show, site, seminars)
+        rendered = render_archive(show, site, seminars, transcripts(site, storage, seminars))
         index = rendered.pop(index_key)
         result.seminars, result.warnings, result.pages = seminars, warnings, [*rendered, index_key]
         for key, data in rendered.items():
@@ -166,4 +217,4 @@ def regenerate_archive(site: Site, show: Show, storage: Storage | None = None, *
 
 
 __all__ = ["ArchiveResult", "FeedResult", "collect_items", "regenerate_archive", "regenerate_feed", "regenerate_feeds",
-           "without_items"]
+           "transcript_of", "transcripts", "without_items"]

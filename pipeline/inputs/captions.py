@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from pipeline.model.errors import InputError
+from pipeline.model.speech import Cue
 from pipeline.model.text import check_lines
 
 _ARROW = re.compile(r"^(?P<start>\S+?)\s*-->\s*(?P<end>\S+)(?P<rest>.*)$")
@@ -140,3 +141,42 @@ def captions_to_vtt(path: Path) -> bytes:
     if not path.is_file():
         raise InputError("file not found", str(path))
     return vtt_from_text(check_lines(_decode(path.read_bytes()), str(path)), str(path)).encode("utf-8")
+
+
+# --- reading cues back ---------------------------------------------------------------------------
+
+_CUE_TAG = re.compile(r"<[^>]*>")
+_VOICE = re.compile(r"^\s*<v(?:\.[^\s>]*)?\s+([^>]*)>")
+_ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&nbsp;": "\u00a0", "&lrm;": "\u200e", "&rlm;": "\u200f"}
+_ENTITY = re.compile("|".join(map(re.escape, _ENTITIES)))
+_BLOCK_WORDS = ("NOTE", "STYLE", "REGION")
+
+
+def cue_text(line: str) -> str:
+    """A cue line as plain text: voice spans and every other tag (<i>, <c.x>, <00:01.000>) dropped,
+    WebVTT's character references unescaped."""
+    return _ENTITY.sub(lambda m: _ENTITIES[m[0]], _CUE_TAG.sub("", line)).strip()
+
+
+def parse_vtt(text: str) -> list[Cue]:
+    """Pure: the cues of WebVTT text in file order, their text plain (``cue_text``) and each line's voice
+    (``<v Name>``) kept in ``Cue.voices`` where one is named. NOTE, STYLE and REGION blocks and cue identifiers
+    are skipped; a block whose timing cannot be read is skipped too (``vtt_from_text`` checks a file strictly)."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    cues = []
+    for block in re.split(r"\n[ \t]*\n", text):
+        lines = [line for line in block.split("\n") if line.strip()]
+        if not lines or lines[0].startswith(("WEBVTT", *_BLOCK_WORDS)):
+            continue
+        at = next((i for i, line in enumerate(lines[:2]) if "-->" in line), None)
+        timing = _timing(lines[at], _VTT_TIME) if at is not None else None
+        if timing is None:
+            continue
+        body = [(cue_text(line), voice[1].strip() if (voice := _VOICE.match(line)) else None)
+                for line in lines[at + 1:]]
+        body = [(line, voice) for line, voice in body if line]
+        if not body:
+            continue
+        voices = tuple(v for _, v in body) if any(v for _, v in body) else ()
+        cues.append(Cue(start=timing[0] / 1000, end=timing[1] / 1000, lines=tuple(t for t, _ in body), voices=voices))
+    return cues

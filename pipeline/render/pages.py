@@ -4,7 +4,13 @@
 
 - ``<show>/index.html``          the archive, newest first, grouped by year;
 - ``<show>/<slug>/index.html``   one permanent page per seminar (its address depends on the slug only);
-- ``<show>/style.css``           the stylesheet both kinds of page share.
+- ``<show>/style.css``           the stylesheet both kinds of page share;
+- ``<show>/search.json`` and ``<show>/search-<hash8>.js``: the archive's search (``render.search``), which only
+  the archive page loads, as progressive enhancement.
+
+A seminar with captions shows its transcript under the video (paragraphs made from the captions by the caller,
+passed in as ``transcripts``): each paragraph's time is a plain link to the video with a media fragment
+(``video.mp4#t=93``), so it starts the video there without JavaScript.
 
 Pages are Norwegian Bokmål, readable and playable without JavaScript, and load nothing from elsewhere.
 Links inside the store are relative, so the pages work behind any host name (CDN, origin, a local
@@ -17,6 +23,7 @@ import functools
 import json
 import posixpath
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 
@@ -28,11 +35,15 @@ from pipeline.inputs.notes import summary as notes_summary
 from pipeline.model.config import Show, Site
 from pipeline.model.errors import ConfigError
 from pipeline.model.records import Item, Media
+from pipeline.model.speech import Paragraph
 from pipeline.model.timerange import oslo_offset, parse_clock_range
 from pipeline.render.norwegian import (ROLES, format_date, format_duration, format_size, format_time, format_when,
                                        iso_duration, join_names)
+from pipeline.render.search import SEARCH_INDEX, search_index, search_script
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+MACHINE_NOTICE = "Automatisk tekstet, ikke kontrollert av et menneske."
+SRCLANG = {"no": "nb"}  # speech recognition's language code -> the track's BCP 47 tag (the pages are Bokmål)
 
 
 def json_for_script(data: object) -> Markup:
@@ -64,6 +75,25 @@ class Download:
 
 
 @dataclass(frozen=True)
+class TimedParagraph:
+    """One paragraph of a transcript, with a link that plays the media from where it starts."""
+
+    href: str  # the media with a media fragment: «video.mp4#t=93»
+    clock: str  # «01:33», «1:02:03»
+    text: str
+
+
+@dataclass(frozen=True)
+class Captions:
+    """The captions track: its source, its menu label and language, and whether a machine made it unchecked."""
+
+    src: str  # relative to the page
+    label: str  # «Norsk», «Norsk (automatisk)»
+    srclang: str
+    machine: bool
+
+
+@dataclass(frozen=True)
 class Seminar:
     """What the templates need of one seminar, formatted once."""
 
@@ -85,10 +115,38 @@ class Seminar:
     poster: Media | None
     poster_src: str | None  # relative to the seminar page
     thumb_src: str | None  # relative to the archive page
-    captions_src: str | None
+    captions: Captions | None
+    transcript: tuple[TimedParagraph, ...]
     downloads: tuple[Download, ...]
     jsonld: Markup
     og: tuple[tuple[str, str], ...]
+
+
+def clock(seconds: float) -> str:
+    """A time in a recording as a player shows it: «01:33», «1:02:03»."""
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:02d}:{rest % 60:02d}"
+
+
+def timed_paragraphs(media_href: str, paragraphs: Sequence[Paragraph]) -> tuple[TimedParagraph, ...]:
+    """The transcript's paragraphs, each with a link to ``media_href`` at its start (whole seconds)."""
+    return tuple(TimedParagraph(f"{media_href}#t={int(p.start)}", clock(p.start), p.text) for p in paragraphs)
+
+
+def is_machine_draft(ep: Item, role: str = "captions") -> bool:
+    """True while the item's captions (or transcript) are a machine draft no person has reviewed."""
+    facts = ep.source.get(role) or {}
+    return facts.get("source") == "machine" and not facts.get("reviewed")
+
+
+def _captions(ep: Item, folder: str) -> Captions | None:
+    media = ep.renditions.get("captions")
+    if media is None:
+        return None
+    language = str((ep.source.get("captions") or {}).get("language") or "nb")
+    return Captions(src=_rel(media.key, folder), label=media.label or "Norsk",
+                    srclang=SRCLANG.get(language, language), machine=is_machine_draft(ep))
 
 
 def page_key(show_id: str, slug: str) -> str:
@@ -174,7 +232,7 @@ def _jsonld(show: Show, site: Site, ep: Item, url: str, summary_text: str) -> di
     return {"@context": "https://schema.org", "@graph": [event, video]}
 
 
-def _seminar(show: Show, site: Site, ep: Item) -> Seminar:
+def _seminar(show: Show, site: Site, ep: Item, paragraphs: Sequence[Paragraph] = ()) -> Seminar:
     folder = f"{show.id}/{ep.slug}"
     url = site.public_url(f"{folder}/")
     text = summary(ep)
@@ -205,7 +263,8 @@ def _seminar(show: Show, site: Site, ep: Item) -> Seminar:
         poster=poster,
         poster_src=_rel(poster.key, folder) if poster else None,
         thumb_src=_rel(poster.key, show.id) if poster else None,
-        captions_src=_rel(ep.renditions["captions"].key, folder) if "captions" in ep.renditions else None,
+        captions=_captions(ep, folder),
+        transcript=timed_paragraphs(_rel(ep.media.key, folder), paragraphs) if "captions" in ep.renditions else (),
         downloads=_downloads(ep, folder),
         jsonld=json_for_script(_jsonld(show, site, ep, url, text)),
         og=tuple(og),
@@ -252,8 +311,12 @@ def stylesheet() -> bytes:
     return files("pipeline.render").joinpath("static/style.css").read_bytes()
 
 
-def render_archive(show: Show, site: Site, seminars: list[Item]) -> dict[str, bytes]:
-    """Store key -> bytes for the archive page, one page per seminar, and the stylesheet.
+def render_archive(show: Show, site: Site, seminars: list[Item],
+                   transcripts: Mapping[str, Sequence[Paragraph]] | None = None) -> dict[str, bytes]:
+    """Store key -> bytes for the archive page, one page per seminar, the stylesheet and the search.
+
+    ``transcripts``: GUID -> the paragraphs of that seminar's captions (``subtitles.paragraphs_from_cues``),
+    shown on its page and searched from the archive's; a seminar without captions shows no transcript.
 
     Newest first; retracted seminars leave the archive, and their page says so instead of playing.
     Raises ConfigError listing every record that cannot be published (wrong show, bad or duplicate slug,
@@ -261,7 +324,8 @@ def render_archive(show: Show, site: Site, seminars: list[Item]) -> dict[str, by
     """
     _check(show, seminars)
     env = environment()
-    items = sorted((_seminar(show, site, ep) for ep in seminars),
+    transcripts = transcripts or {}
+    items = sorted((_seminar(show, site, ep, transcripts.get(ep.guid, ())) for ep in seminars),
                    key=lambda s: (s.episode.date, s.episode.time or "", s.slug), reverse=True)
     listed = [s for s in items if not s.episode.retracted]
     years: list[tuple[int, list[Seminar]]] = []
@@ -269,18 +333,23 @@ def render_archive(show: Show, site: Site, seminars: list[Item]) -> dict[str, by
         if not years or years[-1][0] != item.episode.date.year:
             years.append((item.episode.date.year, []))
         years[-1][1].append(item)
-    common = {"show": show, "site": site, "organiser": show.organiser or show.author}
+    common = {"show": show, "site": site, "organiser": show.organiser or show.author, "machine_notice": MACHINE_NOTICE}
+    script_name, script = search_script()
     out = {
         f"{show.id}/index.html": env.get_template("archive.html").render(
-            **common, root="", years=years, count=len(listed),
+            **common, root="", years=years, count=len(listed), search_script=script_name if listed else None,
             url=site.public_url(f"{show.id}/"), description=show.description),
         f"{show.id}/style.css": stylesheet(),
     }
+    if listed:  # the archive's search: its index and the script only the archive page loads
+        out[f"{show.id}/{SEARCH_INDEX}"] = search_index([s.episode for s in listed], transcripts)
+        out[f"{show.id}/{script_name}"] = script
     for item in items:
         out[page_key(show.id, item.slug)] = env.get_template("seminar.html").render(
             **common, root="../", s=item, url=item.url, description=item.summary or item.episode.title)
     return {key: value if isinstance(value, bytes) else value.encode("utf-8") for key, value in sorted(out.items())}
 
 
-__all__ = ["Download", "Seminar", "environment", "json_for_script", "page_key", "render_archive", "render_notes",
-           "stylesheet", "summary"]
+__all__ = ["MACHINE_NOTICE", "Captions", "Download", "Seminar", "TimedParagraph", "clock", "environment",
+           "is_machine_draft", "json_for_script", "page_key", "render_archive", "render_notes", "stylesheet", "summary",
+           "timed_paragraphs"]

@@ -184,6 +184,25 @@ def make_paragraphs(words: Sequence[Word]) -> list[Paragraph]:
     return paragraphs
 
 
+def paragraphs_from_cues(cues: Sequence[Cue]) -> list[Paragraph]:
+    """The transcript from captions (a person's file or a draft, read back with ``inputs.captions.parse_vtt``):
+    the cues' text joined, a paragraph ending at a sentence end once it holds about ``PARAGRAPH_WORDS`` words,
+    before a pause of ``PARAGRAPH_PAUSE`` seconds or more, and, where no sentence ever ends, at a cue once it
+    holds twice that many words."""
+    paragraphs, current, count = [], [], 0
+    cues = [c for c in cues if " ".join(c.lines).strip()]
+    for n, cue in enumerate(cues):
+        text = " ".join(" ".join(line.split()) for line in cue.lines if line.strip())
+        current.append((cue.start, text))
+        count += len(text.split())
+        pause = cues[n + 1].start - cue.end if n + 1 < len(cues) else 0.0
+        ends = (text.endswith(SENTENCE_END) and count >= PARAGRAPH_WORDS) or count >= 2 * PARAGRAPH_WORDS
+        if n + 1 == len(cues) or ends or pause >= PARAGRAPH_PAUSE:
+            paragraphs.append(Paragraph(start=round(current[0][0], 3), text=" ".join(t for _, t in current)))
+            current, count = [], 0
+    return paragraphs
+
+
 def vtt_timestamp(seconds: float) -> str:
     ms = round(seconds * 1000)
     return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
