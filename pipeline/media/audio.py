@@ -98,7 +98,7 @@ def compile_command(stream_out) -> list[str]:
     return ffmpeg_args(*ffmpeg.get_args(stream_out))
 
 
-def measure_command(path: str, filters: list[tuple[str, dict]] = (), *, peak: int | None = None,
+def measure_command(path: Path | str, filters: list[tuple[str, dict]] = (), *, peak: int | None = None,
                     fmt: str | None = None, mono: bool = False, framelog: bool = False,
                     start: float | None = None, length: float | None = None) -> list[str]:
     """ffmpeg that runs ``filters`` then ``ebur128`` over the first audio stream and discards the result.
@@ -109,7 +109,7 @@ def measure_command(path: str, filters: list[tuple[str, dict]] = (), *, peak: in
 
     ``mono`` measures a mono programme as dual-mono (played on two speakers), so a mono episode at
     -16 LUFS sounds as loud as a stereo one: the convention Apple and AES TD1004 assume.
-    ``start`` and ``length`` (seconds) measure a part of the file.
+    ``start`` and ``length`` (seconds) measure a part of the file. ``path``: a file, or ``"pipe:"`` (stdin).
     """
     span = {**({"ss": start} if start is not None else {}), **({"t": length} if length is not None else {})}
     src = ffmpeg.input(path, **({"format": fmt} if fmt else {}), **span)
@@ -136,7 +136,7 @@ def measure(path: Path, filters: list[tuple[str, dict]] = (), *, peak: int | Non
     """The loudness of ``path`` after ``filters`` (and its true peak when ``peak`` gives the sample rate
     after them); ``curve`` also records its curve on the way. ``nice``: as for ``runner.run``."""
     on_line = _both(progress_reader(progress), curve)
-    proc = run(measure_command(str(path), list(filters), peak=peak, mono=mono, framelog=curve is not None),
+    proc = run(measure_command(Path(path), list(filters), peak=peak, mono=mono, framelog=curve is not None),
                on_stderr_line=on_line, nice=nice)
     return parse_measurement(proc.stderr)
 
@@ -189,9 +189,9 @@ def measure_levelled(p: Probe, filters: list[tuple[str, dict]], *, mono: bool = 
     # Both halves advance together, so the first one's time, doubled, is the progress of the whole.
     on_first = _both(progress_reader(progress and (lambda t: progress(min(2 * t, p.duration)))), first)
     with ThreadPoolExecutor(1) as pool:
-        later = pool.submit(run, measure_command(str(p.path), filters, mono=mono, framelog=True,
+        later = pool.submit(run, measure_command(p.path, filters, mono=mono, framelog=True,
                                                  start=round(middle - WARMUP_S, 1)), on_stderr_line=second)
-        run(measure_command(str(p.path), filters, mono=mono, framelog=True, length=middle), on_stderr_line=on_first)
+        run(measure_command(p.path, filters, mono=mono, framelog=True, length=middle), on_stderr_line=on_first)
         later.result()
     return LoudnessStats(integrated=integrated_loudness([*first.momentary, *second.momentary]),
                          true_peak=float("-inf"), lra=loudness_range([*first.short_term, *second.short_term]))
@@ -350,7 +350,7 @@ def _encode(p: Probe, filters: list[tuple[str, dict]], channels: int, bitrate: s
             out: Path, progress: Progress | None, curve: CurveRecorder | None = None, nice: int = 0) -> LoudnessStats:
     """One streamed pass: filter process | MP3 encoder process > out, with the bytes measured on the way
     (and their loudness curve recorded by ``curve``)."""
-    stream = chain_filters(ffmpeg.input(str(p.path)).audio, filters)
+    stream = chain_filters(ffmpeg.input(p.path).audio, filters)
     producer = compile_command(stream.output("pipe:", format="s16le", ac=channels, ar=SAMPLE_RATE))
     encoder = compile_command(
         ffmpeg.input("pipe:", format="s16le", ac=channels, ar=SAMPLE_RATE)
