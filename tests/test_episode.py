@@ -179,3 +179,22 @@ def test_dry_run_writes_nothing(project, media):
     assert proc.returncode == 0, proc.stderr
     assert "Would publish" in proc.stdout
     assert snapshot(project / "public") == {} and snapshot(project / "episodes") == {}
+
+
+def test_a_dry_run_names_the_guid_the_real_run_gives(project, media):
+    """A dry run runs the real run's checks and names the GUID it will give: the same show and title (slug)
+    give the same GUID, every time, until it is published; then it is kept."""
+    args = ["episode", str(media["mono_speech"]), "--title", "Samme GUID", "--date", "2024-02-01", "--json"]
+    dry = [json.loads(run_publish(project, *args, "--dry-run").stdout)["guid"] for _ in range(2)]
+    real = run_publish(project, *args)
+    assert real.returncode == 0, real.stderr
+    assert dry[0] == dry[1] == json.loads(real.stdout)["guid"]
+    assert json.loads(run_publish(project, *args, "--dry-run").stdout)["guid"] == dry[0]
+
+
+def test_a_dry_run_refuses_what_the_real_run_refuses(project, media, tmp_path):
+    dc = tmp_path / "dc.wav"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "aevalsrc=0.5|0.5:s=44100:d=6", str(dc)], check=True)
+    for source in (media["silence"], dc):
+        proc = run_publish(project, "episode", str(source), "--title", "Stille", "--dry-run")
+        assert proc.returncode == 2 and "silent" in proc.stderr and "Would publish" not in proc.stdout, proc.stderr
