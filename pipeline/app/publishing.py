@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import mimetypes
-import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -25,6 +24,7 @@ from pathlib import Path
 from pipeline.app.identity import item_guid, show_podcast_guid
 from pipeline.app.objects import artwork_media, in_store, media_key, sha256_file
 from pipeline.app.regenerate import regenerate_archive, regenerate_feed
+from pipeline.app.scratch import work_folder
 from pipeline.checks.store import refuse_failing_feed
 from pipeline.media.audio import SourceLoudness, delivery_format, measure_source
 from pipeline.model.curves import Curve
@@ -372,11 +372,12 @@ def regenerate_feed_and_pages(job: Job, done: Publication) -> None:
 
 @contextlib.contextmanager
 def workspace(job: Job) -> Iterator[Job]:
-    """The temporary folder and the other core that ``job``'s renditions are made with (a batch that runs
-    one rendition over many items opens one per item, as ``publish_item`` does)."""
+    """The temporary folder (``scratch.work_folder``: ``publish-<kind>-<pid>-...``, the stale ones of killed
+    runs removed first) and the other core that ``job``'s renditions are made with (a batch that runs one
+    rendition over many items opens one per item, as ``publish_item`` does)."""
     with contextlib.ExitStack() as stack:
         # The pool exits before the folder is removed: a failing maker waits for the work beside it to end.
-        job.work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"{job.kind.name}-")))
+        job.work = stack.enter_context(work_folder(job.kind.name))
         job.pool = stack.enter_context(ThreadPoolExecutor(1))
         yield job
 
