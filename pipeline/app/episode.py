@@ -14,7 +14,7 @@ from pipeline.app import renditions as r
 from pipeline.app.publishing import (Kind, Reporter, check_title, open_job, probe_source, publish_item,
                                      read_notes)
 from pipeline.inputs.chapters import read_chapters
-from pipeline.inputs.images import check_artwork
+from pipeline.inputs.images import check_artwork, check_show_artwork
 from pipeline.inputs.transcripts import check_transcripts
 from pipeline.media.probe import require_audio
 from pipeline.model.config import Site, load_show
@@ -65,7 +65,7 @@ def publish_episode(site: Site, req: EpisodeRequest, *, storage: Storage | None 
     notes = read_notes(req.notes_file, req.description)
     if req.image is not None:
         check_artwork(req.image)
-    check_artwork(show.artwork)
+    check_show_artwork(show.artwork, site.feeds_dir / f"{show.id}.toml")
     p, source_sha = probe_source(req.source, report, require_audio)
     chapters = read_chapters(req.chapters_file, p.duration) if req.chapters_file else ()
     transcripts = check_transcripts(req.transcripts)

@@ -27,7 +27,7 @@ from pathlib import Path
 from pipeline.app import renditions as r
 from pipeline.app.publishing import Kind, Reporter, check_title, open_job, probe_source, publish_item, read_notes
 from pipeline.app.regenerate import ArchiveResult, FeedResult, regenerate_archive, regenerate_feed
-from pipeline.inputs.images import check_artwork
+from pipeline.inputs.images import check_show_artwork
 from pipeline.inputs.notes import text_as_markdown
 from pipeline.media.probe import Probe, require_audio
 from pipeline.inputs.captions import captions_to_vtt
@@ -123,7 +123,7 @@ def publish_seminar(site: Site, req: SeminarRequest, *, storage: Storage | None 
     # --description is plain text, shown as typed; --notes is a Markdown file.
     notes = read_notes(req.notes_file, text_as_markdown(req.description) if req.description else None)
     warnings = captions_warnings(show, req)
-    check_artwork(show.artwork)
+    check_show_artwork(show.artwork, site.feeds_dir / f"{show.id}.toml")
     p, source_sha = probe_source(req.source, report, require_video, require_audio)
     captions, at = check_producer_files(req, p)
     job = open_job(SEMINAR, site, show, storage or open_storage(site.storage, site.root), p, source_sha,
