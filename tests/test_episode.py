@@ -73,6 +73,9 @@ def test_tags_cover_and_chapters_read_back(published):
     assert [(c.start_time, c.sub_frames["TIT2"].text[0]) for c in chaps] == [
         (0, "Velkommen"), (8000, "Samarbeid på tvers"), (20000, "Avslutning")]
     assert tags.getall("CTOC")[0].child_element_ids == [c.element_id for c in chaps]
+    # The comment is the notes as plain text, not their Markdown.
+    assert [c.text[0] for c in tags.getall("COMM")] == [
+        "Endringspodden er tilbake.\n\nVi snakker om felles statlige innkjøp."]
 
 
 def test_feed_parses_in_podcast_app_parsers(published):

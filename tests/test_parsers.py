@@ -145,3 +145,12 @@ def test_files_are_given_to_the_tools_unambiguously(tmp_path):
                  or "-ut" in arg]
         assert all(arg.startswith("file:/") for arg in files), cmd
     assert sum(len([a for a in cmd if a.startswith("file:")]) for cmd in commands) == 8
+
+
+def test_notes_as_plain_text():
+    """What an MP3's ID3 comment carries: each heading, paragraph and list item as text, no Markdown or HTML."""
+    from pipeline.inputs.notes import notes_text
+
+    notes = "# Overskrift\n\n**fet** tekst og `kode <b>`\n\n- Første &amp; punkt\n- Andre [lenke](https://x.no)\n"
+    assert notes_text(notes) == "Overskrift\n\nfet tekst og kode <b>\n\nFørste & punkt\n\nAndre lenke"
+    assert notes_text("") == ""

@@ -15,6 +15,7 @@ from pipeline.app.publishing import (Kind, Reporter, check_title, open_job, prob
                                      read_notes)
 from pipeline.inputs.chapters import read_chapters
 from pipeline.inputs.images import check_artwork, check_show_artwork
+from pipeline.inputs.notes import notes_text
 from pipeline.inputs.transcripts import check_transcripts
 from pipeline.media.probe import require_audio
 from pipeline.model.config import Site, load_show
@@ -71,7 +72,7 @@ def publish_episode(site: Site, req: EpisodeRequest, *, storage: Storage | None 
     transcripts = check_transcripts(req.transcripts)
     job = open_job(EPISODE, site, show, storage or open_storage(site.storage, site.root), p, source_sha,
                    title=title, date=req.date, today=today or dt.date.today(), report=report, dry_run=dry_run,
-                   comment=req.description or notes.split("\n\n")[0], cover=req.image, season=req.season,
+                   comment=notes_text(req.description or notes), cover=req.image, season=req.season,
                    number=req.number, chapters=chapters)
     warnings = [f"--person {p.name!r}: {p.role!r} is not a role in the Podcast Taxonomy; the feed names them as "
                 "a guest" for p in req.persons if taxonomy_role(p.role) is None]

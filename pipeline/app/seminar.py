@@ -28,7 +28,7 @@ from pipeline.app import renditions as r
 from pipeline.app.publishing import Kind, Reporter, check_title, open_job, probe_source, publish_item, read_notes
 from pipeline.app.regenerate import ArchiveResult, FeedResult, regenerate_archive, regenerate_feed
 from pipeline.inputs.images import check_show_artwork
-from pipeline.inputs.notes import text_as_markdown
+from pipeline.inputs.notes import notes_text, text_as_markdown
 from pipeline.media.probe import Probe, require_audio
 from pipeline.inputs.captions import captions_to_vtt
 from pipeline.inputs.slides import check_pdf
@@ -128,7 +128,7 @@ def publish_seminar(site: Site, req: SeminarRequest, *, storage: Storage | None 
     captions, at = check_producer_files(req, p)
     job = open_job(SEMINAR, site, show, storage or open_storage(site.storage, site.root), p, source_sha,
                    title=title, date=req.date, today=today, report=report, dry_run=dry_run,
-                   comment=req.description or notes.split("\n\n")[0], folder_by_slug=True)
+                   comment=req.description or notes_text(notes), folder_by_slug=True)
     done = publish_item(
         job, [r.web_mp4, r.poster_frame(at), r.audio_only, *([r.captions_file(captions)] if captions else []),
               *(r.slide_deck(n, path) for n, path in enumerate(req.slides, 1)), r.loudness, r.artwork],
