@@ -45,3 +45,15 @@ def test_a_show_artwork_problem_is_a_configuration_error(tmp_path):
         check_show_artwork(bomb, show_file)
     (problem,) = e.value.problems
     assert problem.startswith(f"Config value 'artwork' in {show_file}: {bomb}:") and "40000x40000" in problem
+
+
+def test_an_image_in_memory_is_read_as_its_file_would_be(tmp_path):
+    """The feed check reads artwork fetched from the store without writing it to a temporary file."""
+    png = tmp_path / "a.png"
+    Image.new("RGB", (1400, 1400)).save(png)
+    info = inspect_image(tmp_path / "borte" / "a.png", png.read_bytes())
+    assert (info.format, info.width, info.mode, info.path.name) == ("PNG", 1400, "RGB", "a.png")
+    with pytest.raises(InputError, match="40000x40000"):
+        inspect_image(tmp_path / "bomb.png", png_claiming(40000, 40000))
+    with pytest.raises(InputError, match="not an image"):
+        inspect_image(tmp_path / "x.jpg", b"tekst")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import io
 import warnings
 
 from PIL import Image, JpegImagePlugin, PngImagePlugin, UnidentifiedImageError
@@ -28,12 +29,12 @@ class ImageInfo:
     mode: str
 
 
-def _header(path: Path) -> ImageInfo | None:
+def _header(path: Path, data: bytes | None) -> ImageInfo | None:
     """A PNG's or JPEG's format, size and mode from its header alone (``None`` for anything else): nothing
     is decoded, and Pillow's decompression-bomb check, which names no size, is not reached."""
     for opener in (PngImagePlugin.PngImageFile, JpegImagePlugin.JpegImageFile):
         try:
-            with opener(str(path)) as im:
+            with opener(str(path) if data is None else io.BytesIO(data)) as im:
                 fmt, (w, h), mode = im.format, im.size, im.mode
         except (SyntaxError, OSError, ValueError):
             continue
@@ -41,12 +42,12 @@ def _header(path: Path) -> ImageInfo | None:
     return None
 
 
-def inspect_image(path: Path) -> ImageInfo:
-    """What ``path`` is, from its header; refuses a file that is not an image, or claims a size too large to
-    open safely."""
-    if not path.is_file():
+def inspect_image(path: Path, data: bytes | None = None) -> ImageInfo:
+    """What the file ``path`` is (or ``data``, the bytes of a file named ``path``: an image in the store), from
+    its header; refuses a file that is not an image, or claims a size too large to open safely."""
+    if data is None and not path.is_file():
         raise InputError("file not found", str(path))
-    info = _header(path)
+    info = _header(path, data)
     if info is not None:
         if info.width * info.height > MAX_CLAIMED_PIXELS:
             raise InputError(f"its header claims {info.width}x{info.height} px, too large to open (a decompression "
@@ -55,7 +56,7 @@ def inspect_image(path: Path) -> ImageInfo:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
+            with Image.open(path if data is None else io.BytesIO(data)) as im:
                 fmt, (w, h), mode = im.format, im.size, im.mode
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InputError(f"too large to open (a decompression bomb?); artwork is a JPEG or PNG of at most "
