@@ -242,14 +242,15 @@ def run_trials(one, plan: list[tuple[str, float]]) -> None:
 # --- stopped politely: SIGTERM / SIGHUP ----------------------------------------------------------------
 
 def _ffmpegs_reading(path: Path) -> list[int]:
-    """PIDs of ffmpeg processes whose command line names ``path``."""
+    """PIDs of ffmpeg processes whose command line names ``path`` (as it is, or as ``runner.file_arg`` gives it)."""
+    names = {str(path).encode(), f"file:{path}".encode()}
     found = []
     for proc in Path("/proc").iterdir():
         try:
             cmdline = (proc / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if cmdline and cmdline[0].endswith(b"ffmpeg") and str(path).encode() in cmdline:
+        if cmdline and cmdline[0].endswith(b"ffmpeg") and names & set(cmdline):
             found.append(int(proc.name))
     return found
 

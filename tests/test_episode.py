@@ -73,6 +73,9 @@ def test_tags_cover_and_chapters_read_back(published):
     assert [(c.start_time, c.sub_frames["TIT2"].text[0]) for c in chaps] == [
         (0, "Velkommen"), (8000, "Samarbeid på tvers"), (20000, "Avslutning")]
     assert tags.getall("CTOC")[0].child_element_ids == [c.element_id for c in chaps]
+    # The comment is the notes as plain text, not their Markdown.
+    assert [c.text[0] for c in tags.getall("COMM")] == [
+        "Endringspodden er tilbake.\n\nVi snakker om felles statlige innkjøp."]
 
 
 def test_feed_parses_in_podcast_app_parsers(published):
@@ -179,3 +182,22 @@ def test_dry_run_writes_nothing(project, media):
     assert proc.returncode == 0, proc.stderr
     assert "Would publish" in proc.stdout
     assert snapshot(project / "public") == {} and snapshot(project / "episodes") == {}
+
+
+def test_a_dry_run_names_the_guid_the_real_run_gives(project, media):
+    """A dry run runs the real run's checks and names the GUID it will give: the same show and title (slug)
+    give the same GUID, every time, until it is published; then it is kept."""
+    args = ["episode", str(media["mono_speech"]), "--title", "Samme GUID", "--date", "2024-02-01", "--json"]
+    dry = [json.loads(run_publish(project, *args, "--dry-run").stdout)["guid"] for _ in range(2)]
+    real = run_publish(project, *args)
+    assert real.returncode == 0, real.stderr
+    assert dry[0] == dry[1] == json.loads(real.stdout)["guid"]
+    assert json.loads(run_publish(project, *args, "--dry-run").stdout)["guid"] == dry[0]
+
+
+def test_a_dry_run_refuses_what_the_real_run_refuses(project, media, tmp_path):
+    dc = tmp_path / "dc.wav"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "aevalsrc=0.5|0.5:s=44100:d=6", str(dc)], check=True)
+    for source in (media["silence"], dc):
+        proc = run_publish(project, "episode", str(source), "--title", "Stille", "--dry-run")
+        assert proc.returncode == 2 and "silent" in proc.stderr and "Would publish" not in proc.stdout, proc.stderr

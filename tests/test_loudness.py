@@ -136,3 +136,29 @@ def test_a_long_programme_measured_in_two_halves_reads_like_the_whole(tmp_path, 
         whole = measure(long, filters)
         assert halves.integrated == pytest.approx(whole.integrated, abs=0.1), filters
         assert halves.lra == pytest.approx(whole.lra, abs=0.3), filters
+
+
+def test_sounding_seconds_counts_the_blocks_above_a_level():
+    from pipeline.media.loudness import sounding_seconds
+
+    assert sounding_seconds([-120.7, -29.3, -163.5, float("nan"), float("-inf")], -60.0) == 0.1
+    assert sounding_seconds([-20.0] * 35 + [-70.0] * 5, -60.0) == 3.5
+    assert sounding_seconds([], -60.0) == 0.0
+
+
+def test_a_dc_offset_is_refused_as_silent_before_any_encode(tmp_path):
+    """K-weighting removes DC: all a DC offset leaves is the step where it starts, one 400 ms block that gating
+    alone measures as -29 LUFS. It sounds for 0.1 s, so it is refused as silent before anything is encoded."""
+    from pipeline.media.audio import master_mp3, measure_source
+    from pipeline.model.config import Loudness
+    from pipeline.model.errors import InputError
+
+    dc = tmp_path / "dc.wav"
+    ffmpeg("-f", "lavfi", "-i", "aevalsrc=0.5|0.5:s=44100:d=6", str(dc))
+    with pytest.raises(InputError, match="silent") as e:
+        measure_source(probe(dc), Loudness())
+    assert e.value.where == str(dc)
+    out = tmp_path / "dc.mp3"
+    with pytest.raises(InputError, match="silent"):
+        master_mp3(probe(dc), Loudness(), out)
+    assert not out.exists()

@@ -185,3 +185,22 @@ def test_curve_of_a_video_reads_its_audio(tmp_path):
     curve = measure_curve(mp4)
     assert 4.5 <= curve.duration <= 5.2
     assert curve.short_term() and all(-30 < v < -10 for v in curve.short_term())
+
+
+def test_a_title_is_drawn_with_the_glyphs_the_font_has(tmp_path):
+    """An emoji or a control character in a title is left out of the picture, without matplotlib's
+    "Glyph ... missing" warning; the PNG's Title chunk keeps the title as it is."""
+    import warnings
+
+    from pipeline.model.config import Loudness
+    from pipeline.render.picture import draw, drawable
+
+    assert drawable("Endring 🚀 på\x01 tvers", lambda c: c != "🚀") == "Endring på tvers"
+    curve = Curve(tuple(Point(float(t), -20.0, -20.0) for t in range(10)))
+    title = "Endring 🚀 på tvers \x07 for $5 og $10"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        png = draw(tmp_path / "p.png", title=title, before=curve, after=curve, target=Loudness())
+    assert not [w for w in caught if "Glyph" in str(w.message)], [str(w.message) for w in caught]
+    with Image.open(png) as image:
+        assert image.text["Title"].endswith(title)

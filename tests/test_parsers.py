@@ -117,3 +117,40 @@ def test_chapters_parse_and_refuse():
         parse_chapters("00:00:00 A\n00:10:00 B\n", "k.txt", duration=60)
     with pytest.raises(InputError, match="line 1"):
         parse_chapters("Velkommen 00:00\n", "k.txt")
+
+
+def test_files_are_given_to_the_tools_unambiguously(tmp_path):
+    """A file named like an option (``-opptak.wav``) or a protocol (``a:b.wav``) reaches ffmpeg and ffprobe as
+    ``file:`` and its absolute path, in every command line we build; options and ``pipe:`` stay as they are."""
+    from pathlib import Path
+
+    from pipeline.media.audio import measure_command
+    from pipeline.media.curves import curve_command
+    from pipeline.media.probe import Probe, Stream
+    from pipeline.media.runner import ffmpeg_args, ffprobe_args, file_arg
+    from pipeline.media.video import aac_commands, encode_video_command, mux_command
+
+    odd = Path("-opptak.wav")
+    assert file_arg(odd) == f"file:{Path.cwd() / '-opptak.wav'}"
+    assert file_arg(tmp_path / "a:b.wav") == f"file:{tmp_path}/a:b.wav"
+    assert ffmpeg_args("-i", odd, "-f", "null", "-")[-5:] == ["-i", file_arg(odd), "-f", "null", "-"]
+    assert ffprobe_args("-v", "error", odd)[-1] == file_arg(odd)
+    video = Probe(Path("-seminar.mp4"), "mov", 10.0, 1, (Stream(0, "video", "h264"), Stream(1, "audio", "aac")))
+    commands = [measure_command(odd, peak=48000), curve_command(odd), *aac_commands(video, []),
+                encode_video_command(video, video.streams[0], Path("-ut.mp4")),
+                mux_command(Path("-bilde.mp4"), 0, Path("-lyd.aac"), Path("-ut.mp4")),
+                measure_command("pipe:", fmt="mp3")]
+    for cmd in commands:
+        files = [arg for arg in cmd if "-opptak" in arg or "-seminar" in arg or "-bilde" in arg or "-lyd" in arg
+                 or "-ut" in arg]
+        assert all(arg.startswith("file:/") for arg in files), cmd
+    assert sum(len([a for a in cmd if a.startswith("file:")]) for cmd in commands) == 8
+
+
+def test_notes_as_plain_text():
+    """What an MP3's ID3 comment carries: each heading, paragraph and list item as text, no Markdown or HTML."""
+    from pipeline.inputs.notes import notes_text
+
+    notes = "# Overskrift\n\n**fet** tekst og `kode <b>`\n\n- Første &amp; punkt\n- Andre [lenke](https://x.no)\n"
+    assert notes_text(notes) == "Overskrift\n\nfet tekst og kode <b>\n\nFørste & punkt\n\nAndre lenke"
+    assert notes_text("") == ""

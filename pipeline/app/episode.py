@@ -15,7 +15,8 @@ from pipeline.app.captions import machine_transcript, speech_engine
 from pipeline.app.publishing import (Kind, Reporter, check_date, check_number, check_persons, check_title,
                                      open_job, probe_source, publish_item, read_notes)
 from pipeline.inputs.chapters import read_chapters
-from pipeline.inputs.images import check_artwork
+from pipeline.inputs.images import check_artwork, check_show_artwork
+from pipeline.inputs.notes import notes_text
 from pipeline.inputs.transcripts import check_transcripts
 from pipeline.media.probe import require_audio
 from pipeline.model.config import Site, load_show
@@ -95,7 +96,7 @@ def publish_episode(site: Site, req: EpisodeRequest, *, storage: Storage | None 
     title, notes = checked.title, checked.notes
     if req.image is not None:
         check_artwork(req.image)
-    check_artwork(show.artwork)
+    check_show_artwork(show.artwork, site.feeds_dir / f"{show.id}.toml")
     p, source_sha = probe_source(req.source, report, require_audio)
     chapters = read_chapters(req.chapters_file, p.duration) if req.chapters_file else ()
     transcripts = check_transcripts(req.transcripts)
@@ -103,7 +104,7 @@ def publish_episode(site: Site, req: EpisodeRequest, *, storage: Storage | None 
         if req.machine_transcript else []
     job = open_job(EPISODE, site, show, storage or open_storage(site.storage, site.root), p, source_sha,
                    title=title, date=req.date, today=today, report=report, dry_run=dry_run,
-                   comment=req.description or notes.split("\n\n")[0], cover=req.image, season=req.season,
+                   comment=notes_text(req.description or notes), cover=req.image, season=req.season,
                    number=req.number, chapters=chapters)
     done = publish_item(
         job, [r.podcast_mp3, r.artwork, *([r.episode_image(req.image)] if req.image else []), r.loudness,

@@ -1,4 +1,5 @@
-"""The show's identity for Podcasting 2.0: a ``podcast:guid`` assigned once and kept when the feed moves.
+"""Identities: an item's GUID (``item_guid``), and the show's for Podcasting 2.0, a ``podcast:guid`` assigned
+once and kept when the feed moves.
 
 It lives in the store (``_manifests/_shows/<show>.json``, private like the manifests), beside what it
 identifies: the first feed written to a store assigns it from that store's public feed URL, and every
@@ -10,12 +11,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 
 from pipeline.model.config import Show, Site
 from pipeline.model.errors import ConfigError, PreconditionFailed
 from pipeline.render.podcastns import podcast_guid
 from pipeline.store import SHORT, Storage
 from pipeline.store.manifests import manifest_json
+
+
+# New items' GUIDs are UUIDv5s of the show's feed URL and the item's slug in this namespace, chosen once
+# (``uuid.uuid4()``) and never to change.
+ITEM_GUID_NAMESPACE = uuid.UUID("4c0d7a2e-5b0e-4d4b-9d0b-2f6f8d1b8e21")
+
+
+def item_guid(site: Site, show: Show, slug: str) -> str:
+    """The GUID of a new item: the same for the same show and slug, so a dry run names the GUID the real run
+    gives, and a re-run after a crash that left nothing behind gives the GUID again. Only new items get one:
+    a published item keeps the GUID it has (``open_job`` finds it by slug), whatever this rule becomes."""
+    return str(uuid.uuid5(ITEM_GUID_NAMESPACE, f"{site.public_url(show.feed_key)}#{slug}"))
 
 
 def show_record_key(show_id: str) -> str:

@@ -14,19 +14,19 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import tempfile
-import uuid
+import mimetypes
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 from pathlib import Path
 
-from pipeline.app.identity import show_podcast_guid
+from pipeline.app.identity import item_guid, show_podcast_guid
 from pipeline.app.objects import artwork_media, in_store, media_key, sha256_file
 from pipeline.app.regenerate import regenerate_archive, regenerate_feed
+from pipeline.app.scratch import work_folder
 from pipeline.checks.store import refuse_failing_feed
-from pipeline.media.audio import SourceLoudness, measure, source_rate
+from pipeline.media.audio import SourceLoudness, delivery_format, measure_source
 from pipeline.model.curves import Curve
 from pipeline.media.probe import Probe, check_whole, probe
 from pipeline.media.tagging import Tags
@@ -48,6 +48,7 @@ TITLE_MAX = 255
 NUMBER_MAX = 9999  # the highest season and episode number
 DATE_MIN = dt.date(1900, 1, 1)  # the earliest publication date (Oslo's time zone dates from 1895)
 YEARS_AHEAD = 5  # how far ahead an item may be dated (it stays out of the feed until then)
+DRY_RUN_KEY = "(dry run)"  # the key of the media a dry run does not make
 
 
 class Reporter:
@@ -280,7 +281,7 @@ def open_job(kind: Kind, site: Site, show: Show, storage: Storage, p: Probe, sou
     date = date or (existing.date if existing else today)
     return Job(kind=kind, site=site, show=show, storage=storage, report=report, today=today, dry_run=dry_run,
                source=p, source_sha=source_sha, title=title, slug=slug, date=date,
-               guid=existing.guid if existing else str(uuid.uuid4()), existing=existing,
+               guid=existing.guid if existing else item_guid(site, show, slug), existing=existing,
                tags=item_tags(show, p, title=title, date=date, comment=comment, cover=cover, **tags),
                artwork=artwork_media(site, show), folder=slug if folder_by_slug else None)
 
@@ -343,11 +344,26 @@ def _reused(job: Job, rendition: Rendition) -> Output:
 
 
 def _measured_only(job: Job) -> Output:
-    """A dry run: the source's loudness, and a placeholder for the media that is not made."""
+    """A dry run: the source measured as the real run measures it, refused as the real run would refuse it
+    (silence, a DC offset), and a placeholder for the media that is not made."""
     job.report.stage("dry run: measuring only")
     p = job.source
-    return Output(Media(key="(dry run)", url="", bytes=0, sha256="", type=job.kind.media_type, duration=p.duration),
-                  before=measure(p.path, [], peak=source_rate(p)))
+    mono = job.kind.media_type.startswith("audio/") and delivery_format(p)[0] == 1  # as the MP3 is measured
+    measured = measure_source(p, job.show.loudness, mono=mono, progress=job.progress)
+    return Output(Media(key=DRY_RUN_KEY, url="", bytes=0, sha256="", type=job.kind.media_type, duration=p.duration),
+                  before=measured.before)
+
+
+def stand_in(job: Job, item: Item) -> Item:
+    """A dry run's ``item`` with the media it did not make stood in for by one named as the real run names it
+    (the source's hash for the media's, its size for the media's size), for the checks the real run makes."""
+    if item.media.key != DRY_RUN_KEY:
+        return item  # reused from the store
+    suffix = mimetypes.guess_extension(item.media.type) or ""
+    key = job.key(job.slug, job.source_sha, suffix)
+    media = replace(item.media, key=key, url=job.site.public_url(key), bytes=job.source.size or 1,
+                    sha256=job.source_sha)
+    return replace(item, media=media)
 
 
 def item_of(job: Job, **fields) -> Item:
@@ -412,11 +428,12 @@ def regenerate_feed_and_pages(job: Job, done: Publication) -> None:
 
 @contextlib.contextmanager
 def workspace(job: Job) -> Iterator[Job]:
-    """The temporary folder and the other core that ``job``'s renditions are made with (a batch that runs
-    one rendition over many items opens one per item, as ``publish_item`` does)."""
+    """The temporary folder (``scratch.work_folder``: ``publish-<kind>-<pid>-...``, the stale ones of killed
+    runs removed first) and the other core that ``job``'s renditions are made with (a batch that runs one
+    rendition over many items opens one per item, as ``publish_item`` does)."""
     with contextlib.ExitStack() as stack:
         # The pool exits before the folder is removed: a failing maker waits for the work beside it to end.
-        job.work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"{job.kind.name}-")))
+        job.work = stack.enter_context(work_folder(job.kind.name))
         job.pool = stack.enter_context(ThreadPoolExecutor(1))
         yield job
 
@@ -431,6 +448,7 @@ def publish_item(job: Job, renditions: list[Rendition], *, warnings: list[str] =
         cut = description_cut(done.item)
         done.warnings += [cut] if cut else []
         if job.dry_run:
+            check_before_writing(job, stand_in(job, done.item))
             return done
         check_before_writing(job, done.item)
         # Media first: no feed or page may name an object that is not in the store.

@@ -29,7 +29,8 @@ from pipeline.app.captions import machine_captions, speech_engine
 from pipeline.app.publishing import (Kind, Reporter, check_date, check_persons, check_title, open_job, probe_source,
                                      publish_item, read_notes)
 from pipeline.app.regenerate import ArchiveResult, FeedResult, regenerate_archive, regenerate_feed
-from pipeline.inputs.images import check_artwork
+from pipeline.inputs.images import check_show_artwork
+from pipeline.inputs.notes import notes_text
 from pipeline.media.probe import Probe, require_audio
 from pipeline.inputs.captions import captions_to_vtt
 from pipeline.inputs.slides import check_pdf
@@ -140,7 +141,7 @@ def publish_seminar(site: Site, req: SeminarRequest, *, storage: Storage | None 
     # --description is plain text, shown as typed; --notes is a Markdown file.
     notes = read_notes(req.notes_file, req.description, plain=True)
     warnings = captions_warnings(show, req)
-    check_artwork(show.artwork)
+    check_show_artwork(show.artwork, site.feeds_dir / f"{show.id}.toml")
     p, source_sha = probe_source(req.source, report, require_video, require_audio)
     captions, at = check_producer_files(req, p)
     if captions is not None:
@@ -151,7 +152,7 @@ def publish_seminar(site: Site, req: SeminarRequest, *, storage: Storage | None 
         subtitles = []
     job = open_job(SEMINAR, site, show, storage or open_storage(site.storage, site.root), p, source_sha,
                    title=title, date=req.date, today=today, report=report, dry_run=dry_run,
-                   comment=req.description or notes.split("\n\n")[0], folder_by_slug=True)
+                   comment=req.description or notes_text(notes), folder_by_slug=True)
     done = publish_item(
         job, [r.web_mp4, r.poster_frame(at), r.audio_only, *subtitles,
               *(r.slide_deck(n, path) for n, path in enumerate(req.slides, 1)), r.loudness, r.artwork],

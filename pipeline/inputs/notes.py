@@ -146,6 +146,17 @@ def paragraphs_text(clean_html: str) -> str:
     return "\n\n".join(blocks.blocks)
 
 
+_BLOCK_END = re.compile(r"</(?:h[1-6]|p|li|pre|blockquote|tr|dt|dd)>|<br\s*/?>")
+
+
+def notes_text(notes: str) -> str:
+    """The notes as plain text, for where nothing reads markup (an MP3's ID3 comment): each heading, paragraph
+    and list item a paragraph of its own, with every mark of Markdown and HTML dropped."""
+    text = html.unescape(_TAG.sub("", _BLOCK_END.sub("\n\n", notes_html(notes))))
+    blocks = (" ".join(block.split()) for block in re.split(r"\n\s*\n", text))
+    return "\n\n".join(block for block in blocks if block)
+
+
 def truncate(text: str, limit: int) -> str:
     """Collapse white space and cut at a word boundary with an ellipsis when longer than ``limit`` characters."""
     text = " ".join(text.split())

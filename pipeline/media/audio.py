@@ -26,7 +26,7 @@ import ffmpeg
 from pipeline.media.curves import CurveRecorder
 from pipeline.media.loudness import (LIMITER_MARGIN_DB, ebur128_frames, gain_db, integrated_loudness, levelling_filter,
                                      limiter_chain, loudness_range, parse_ebur128_summary, parse_true_peak,
-                                     true_peak_filters)
+                                     sounding_seconds, true_peak_filters)
 from pipeline.media.probe import Probe
 from pipeline.media.runner import BACKGROUND, ffmpeg_args, run, run_chain
 from pipeline.model.config import Loudness
@@ -36,6 +36,7 @@ from pipeline.model.records import LoudnessStats
 
 SAMPLE_RATE = 44100
 SILENCE_LUFS = -60.0
+MIN_SOUND_S = 1.0  # a programme louder than SILENCE_LUFS for less than this is silent (or only a DC offset)
 RETRY_LU = 0.3  # re-encode once when the delivered file misses the target by more than this
 ENCODER_ALLOWANCE_LU = 1.0  # first guess of what limiter + MP3 encoder take away (measured 0.9-1.1 on speech)
 MAX_ENCODES = 3
@@ -98,7 +99,7 @@ def compile_command(stream_out) -> list[str]:
     return ffmpeg_args(*ffmpeg.get_args(stream_out))
 
 
-def measure_command(path: str, filters: list[tuple[str, dict]] = (), *, peak: int | None = None,
+def measure_command(path: Path | str, filters: list[tuple[str, dict]] = (), *, peak: int | None = None,
                     fmt: str | None = None, mono: bool = False, framelog: bool = False,
                     start: float | None = None, length: float | None = None) -> list[str]:
     """ffmpeg that runs ``filters`` then ``ebur128`` over the first audio stream and discards the result.
@@ -109,7 +110,7 @@ def measure_command(path: str, filters: list[tuple[str, dict]] = (), *, peak: in
 
     ``mono`` measures a mono programme as dual-mono (played on two speakers), so a mono episode at
     -16 LUFS sounds as loud as a stereo one: the convention Apple and AES TD1004 assume.
-    ``start`` and ``length`` (seconds) measure a part of the file.
+    ``start`` and ``length`` (seconds) measure a part of the file. ``path``: a file, or ``"pipe:"`` (stdin).
     """
     span = {**({"ss": start} if start is not None else {}), **({"t": length} if length is not None else {})}
     src = ffmpeg.input(path, **({"format": fmt} if fmt else {}), **span)
@@ -132,11 +133,13 @@ def parse_measurement(stderr: str) -> LoudnessStats:
 
 
 def measure(path: Path, filters: list[tuple[str, dict]] = (), *, peak: int | None = None, mono: bool = False,
-            progress: Progress | None = None, curve: CurveRecorder | None = None, nice: int = 0) -> LoudnessStats:
+            progress: Progress | None = None, curve: Callable[[str], None] | None = None,
+            nice: int = 0) -> LoudnessStats:
     """The loudness of ``path`` after ``filters`` (and its true peak when ``peak`` gives the sample rate
-    after them); ``curve`` also records its curve on the way. ``nice``: as for ``runner.run``."""
+    after them); ``curve`` (a ``CurveRecorder``, a ``BlockRecorder``) also reads its frame log on the way.
+    ``nice``: as for ``runner.run``."""
     on_line = _both(progress_reader(progress), curve)
-    proc = run(measure_command(str(path), list(filters), peak=peak, mono=mono, framelog=curve is not None),
+    proc = run(measure_command(Path(path), list(filters), peak=peak, mono=mono, framelog=curve is not None),
                on_stderr_line=on_line, nice=nice)
     return parse_measurement(proc.stderr)
 
@@ -181,20 +184,27 @@ WARMUP_S = 10.0
 
 def measure_levelled(p: Probe, filters: list[tuple[str, dict]], *, mono: bool = False,
                      progress: Progress | None = None) -> LoudnessStats:
-    """The loudness of ``p`` after ``filters`` (the levelling), without true peak, as fast as two cores allow."""
+    """The loudness of ``p`` after ``filters`` (the levelling), without true peak, as fast as two cores allow.
+    Refuses a programme that is silent, or sounds for less than MIN_SOUND_S (a DC offset), before any encode."""
     if p.duration < TWO_HALVES_FROM_S:
-        return measure(p.path, filters, mono=mono, progress=progress)
+        blocks = BlockRecorder()
+        stats = measure(p.path, filters, mono=mono, progress=progress, curve=blocks)
+        _refuse_silence(p, stats, None, sounding=sounding_seconds(blocks.momentary, SILENCE_LUFS))
+        return stats
     middle = round(p.duration / 2, 1)  # on ebur128's 100 ms grid, so the halves' blocks line up
     first, second = BlockRecorder(), BlockRecorder(after=WARMUP_S + 0.05)
     # Both halves advance together, so the first one's time, doubled, is the progress of the whole.
     on_first = _both(progress_reader(progress and (lambda t: progress(min(2 * t, p.duration)))), first)
     with ThreadPoolExecutor(1) as pool:
-        later = pool.submit(run, measure_command(str(p.path), filters, mono=mono, framelog=True,
+        later = pool.submit(run, measure_command(p.path, filters, mono=mono, framelog=True,
                                                  start=round(middle - WARMUP_S, 1)), on_stderr_line=second)
-        run(measure_command(str(p.path), filters, mono=mono, framelog=True, length=middle), on_stderr_line=on_first)
+        run(measure_command(p.path, filters, mono=mono, framelog=True, length=middle), on_stderr_line=on_first)
         later.result()
-    return LoudnessStats(integrated=integrated_loudness([*first.momentary, *second.momentary]),
-                         true_peak=float("-inf"), lra=loudness_range([*first.short_term, *second.short_term]))
+    momentary = [*first.momentary, *second.momentary]
+    stats = LoudnessStats(integrated=integrated_loudness(momentary), true_peak=float("-inf"),
+                          lra=loudness_range([*first.short_term, *second.short_term]))
+    _refuse_silence(p, stats, None, sounding=sounding_seconds(momentary, SILENCE_LUFS))
+    return stats
 
 
 def programme_filters(target: Loudness, gain: float, ceiling: float, sample_rate: int) -> list[tuple[str, dict]]:
@@ -257,12 +267,18 @@ def measure_source(p: Probe, target: Loudness, *, mono: bool = False, progress: 
     return SourceLoudness(levelled=levelled, before=before, mono=mono, before_curve=recorder.curve())
 
 
-def _refuse_silence(p: Probe, levelled: LoudnessStats | None, before: LoudnessStats | None) -> None:
+def _refuse_silence(p: Probe, levelled: LoudnessStats | None, before: LoudnessStats | None, *,
+                    sounding: float | None = None) -> None:
+    """Refuse ``p`` when a measurement of it is below SILENCE_LUFS, or when it sounds (``sounding`` seconds
+    above SILENCE_LUFS, ``loudness.sounding_seconds``) for less than MIN_SOUND_S."""
     for stats in (levelled, before):
         # Levelling lifts hiss by up to 40 dB; the source itself decides whether there is a programme.
         if stats is not None and stats.integrated < SILENCE_LUFS:
             raise InputError(f"silent or nearly so ({stats.integrated:.1f} LUFS, below {SILENCE_LUFS:.0f} LUFS)",
                              str(p.path))
+    if sounding is not None and sounding < MIN_SOUND_S:
+        raise InputError(f"silent or nearly so (louder than {SILENCE_LUFS:.0f} LUFS for only {sounding:.1f} s; "
+                         "a DC offset or a click is not a programme)", str(p.path))
 
 
 def normalise(p: Probe, target: Loudness, encode: Encode, *, mono: bool = False,
@@ -350,7 +366,7 @@ def _encode(p: Probe, filters: list[tuple[str, dict]], channels: int, bitrate: s
             out: Path, progress: Progress | None, curve: CurveRecorder | None = None, nice: int = 0) -> LoudnessStats:
     """One streamed pass: filter process | MP3 encoder process > out, with the bytes measured on the way
     (and their loudness curve recorded by ``curve``)."""
-    stream = chain_filters(ffmpeg.input(str(p.path)).audio, filters)
+    stream = chain_filters(ffmpeg.input(p.path).audio, filters)
     producer = compile_command(stream.output("pipe:", format="s16le", ac=channels, ar=SAMPLE_RATE))
     encoder = compile_command(
         ffmpeg.input("pipe:", format="s16le", ac=channels, ar=SAMPLE_RATE)

@@ -56,7 +56,7 @@ def curve_command(path: Path, *, mono: bool = False) -> list[str]:
     """ffmpeg that logs ebur128's momentary and short-term loudness every 100 ms and discards the audio.
     ``mono`` measures as dual-mono, as ``audio.measure`` does, so curve and summary agree."""
     ebur = f"ebur128=framelog=info:dualmono={'true' if mono else 'false'}"
-    return ffmpeg_args("-nostats", "-i", str(path), "-map", "0:a:0", "-af", ebur, "-f", "null", "-")
+    return ffmpeg_args("-nostats", "-i", path, "-map", "0:a:0", "-af", ebur, "-f", "null", "-")
 
 
 class CurveRecorder:
@@ -79,7 +79,7 @@ class CurveRecorder:
 def measure_curve(path: Path, *, mono: bool = False) -> Curve:
     """The curve of ``path`` (one ffmpeg pass, for a file no pass measured on the way)."""
     recorder = CurveRecorder()
-    run(curve_command(path, mono=mono), on_stderr_line=recorder)
+    run(curve_command(Path(path), mono=mono), on_stderr_line=recorder)
     curve = recorder.curve()
     if curve is None:
         raise ValueError(f"no ebur128 frame log for {path}")

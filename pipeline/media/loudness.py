@@ -65,6 +65,18 @@ RELATIVE_GATE_LU = 10.0  # integrated loudness: blocks more than this below the 
 LRA_RELATIVE_GATE_LU = 20.0  # loudness range: the same, for short-term values
 
 
+BLOCK_STEP_S = 0.1  # ebur128's momentary loudness is logged every 100 ms
+
+
+def sounding_seconds(momentary: Sequence[float], threshold: float) -> float:
+    """Pure: how long the momentary loudness (one value every ``BLOCK_STEP_S``) is above ``threshold`` LUFS.
+
+    The integrated loudness alone cannot tell a DC offset from a programme: BS.1770's K-weighting removes the
+    DC, so all that is left is the step where it starts, one loud 400 ms block, and gating measures only that
+    block (-29 LUFS for a DC of 0.5). How long anything sounds tells them apart."""
+    return round(sum(1 for m in momentary if m > threshold) * BLOCK_STEP_S, 1)
+
+
 def _power_mean(levels: Sequence[float]) -> float:
     return 10 * math.log10(math.fsum(10 ** (v / 10) for v in levels) / len(levels))
 

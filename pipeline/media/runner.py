@@ -1,5 +1,6 @@
 """The one place that runs external tools (ffmpeg, ffprobe). Commands are lists, never shell strings, and every
-ffmpeg or ffprobe command line is built by ``ffmpeg_args`` or ``ffprobe_args``."""
+ffmpeg or ffprobe command line is built by ``ffmpeg_args`` or ``ffprobe_args``, which write each file (a path
+object, never a string) unambiguously (``file_arg``)."""
 
 from __future__ import annotations
 
@@ -71,14 +72,30 @@ def tool_path(name: str) -> str:
     return path
 
 
-def ffmpeg_args(*args: str) -> list[str]:
-    """ffmpeg with the flags every call wants: no banner, no stdin, overwrite our own temp outputs."""
-    return ["ffmpeg", "-hide_banner", "-nostdin", "-y", *args]
+Arg = str | os.PathLike  # an option or a value as it is; a path object is a file (``file_arg``)
 
 
-def ffprobe_args(*args: str) -> list[str]:
-    """ffprobe with the flags every call wants (it never reads stdin, so it has no ``-nostdin``)."""
-    return ["ffprobe", "-hide_banner", *args]
+def file_arg(path: "os.PathLike[str] | str") -> str:
+    """A file as ffmpeg and ffprobe must be given it: the ``file:`` protocol and the absolute path, so that a
+    name starting with ``-`` is never read as an option, nor one like ``a:b.wav`` as a protocol."""
+    return "file:" + os.path.abspath(path)
+
+
+def _args(args: tuple[Arg, ...]) -> list[str]:
+    """``args`` with each path object as ``file_arg`` writes it; strings (options, ``pipe:``, ``-``) as they are."""
+    return [file_arg(a) if isinstance(a, os.PathLike) else a for a in args]
+
+
+def ffmpeg_args(*args: Arg) -> list[str]:
+    """ffmpeg with the flags every call wants: no banner, no stdin, overwrite our own temp outputs.
+    Files are given as path objects (``Path``), never as strings: see ``file_arg``."""
+    return ["ffmpeg", "-hide_banner", "-nostdin", "-y", *_args(args)]
+
+
+def ffprobe_args(*args: Arg) -> list[str]:
+    """ffprobe with the flags every call wants (it never reads stdin, so it has no ``-nostdin``); files as for
+    ``ffmpeg_args``."""
+    return ["ffprobe", "-hide_banner", *_args(args)]
 
 
 def _resolved(args: Sequence[str]) -> list[str]:

@@ -144,11 +144,11 @@ def master_mp4(p: Probe, target: Loudness, out: Path, *, progress: Progress | No
 
 def encode_video_command(p: Probe, video: Stream, out: Path) -> list[str]:
     """ffmpeg: the picture alone as H.264 yuv420p, scaled down to fit MAX_WIDTH x MAX_HEIGHT when larger."""
-    picture = (ffmpeg.input(str(p.path))[str(video.index)]
+    picture = (ffmpeg.input(p.path)[str(video.index)]
                .filter("scale", w=f"min({MAX_WIDTH},iw)", h=f"min({MAX_HEIGHT},ih)",
                        force_original_aspect_ratio="decrease", force_divisible_by=2)
                .filter("format", "yuv420p"))
-    return compile_command(picture.output(str(out), vcodec="libx264", preset=X264_PRESET, crf=X264_CRF,
+    return compile_command(picture.output(filename=out, vcodec="libx264", preset=X264_PRESET, crf=X264_CRF,
                                    **{"profile:v": "high", "map_metadata": -1}))
 
 
@@ -159,7 +159,7 @@ def aac_commands(p: Probe, audio_filters: list[tuple[str, dict]]) -> tuple[list[
     also logs the loudness curve the loudness picture draws.
     """
     pcm = {"format": "f32le", "ac": 2, "ar": AAC_RATE}
-    producer = compile_command(chain_filters(ffmpeg.input(str(p.path)).audio, audio_filters).output("pipe:", **pcm))
+    producer = compile_command(chain_filters(ffmpeg.input(p.path).audio, audio_filters).output("pipe:", **pcm))
     encoder = compile_command(ffmpeg.input("pipe:", **pcm).output(
         "pipe:", format="adts", acodec="aac", audio_bitrate=AAC_BITRATE, ar=AAC_RATE, ac=2))
     return producer, encoder, measure_command("pipe:", peak=AAC_RATE, fmt="aac", framelog=True)
@@ -168,7 +168,7 @@ def aac_commands(p: Probe, audio_filters: list[tuple[str, dict]]) -> tuple[list[
 def mux_command(video_from: Path, index: int, sound: Path, out: Path) -> list[str]:
     """ffmpeg: stream ``index`` of ``video_from`` and the AAC ``sound`` copied into a web MP4 (``+faststart``)."""
     return compile_command(ffmpeg.output(
-        ffmpeg.input(str(video_from))[str(index)], ffmpeg.input(str(sound), format="aac")["a:0"], str(out),
+        ffmpeg.input(video_from)[str(index)], ffmpeg.input(sound, format="aac")["a:0"], filename=out,
         format="mp4", vcodec="copy", acodec="copy", movflags="+faststart", map_metadata=-1, map_chapters=-1,
     ))
 
@@ -185,8 +185,8 @@ def poster(src: Path, out: Path, at: float | None = None) -> Path:
     if at is None:
         at = poster_time(probe(src).duration)
     out.unlink(missing_ok=True)
-    run(ffmpeg_args("-ss", f"{at:.3f}", "-i", str(src), "-map", "0:V:0", "-frames:v", "1",
-                    "-vf", f"scale='min({POSTER_WIDTH},iw)':-2", "-q:v", "3", "-update", "1", str(out)))
+    run(ffmpeg_args("-ss", f"{at:.3f}", "-i", src, "-map", "0:V:0", "-frames:v", "1",
+                    "-vf", f"scale='min({POSTER_WIDTH},iw)':-2", "-q:v", "3", "-update", "1", out))
     if not out.is_file() or out.stat().st_size == 0:
         raise InputError(f"no picture at {at:.1f} s for a poster", str(src))
     return out

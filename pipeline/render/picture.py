@@ -59,6 +59,20 @@ def tick_step(duration: float, most: int = 10) -> int:
     return next((step for step in TICK_STEPS if duration / step <= most), TICK_STEPS[-1])
 
 
+def drawable(text: str, has_glyph) -> str:
+    """Pure: ``text`` with what the font cannot draw dropped (``has_glyph(char)`` says what it can: emoji,
+    control and format characters it has no glyph for), and white space collapsed."""
+    return " ".join("".join(c for c in text if c.isprintable() and has_glyph(c)).split())
+
+
+def _title_glyphs(size: float, weight: str):
+    """What says whether the font matplotlib draws a title in has a glyph for a character."""
+    from matplotlib.font_manager import FontProperties, findfont, get_font
+
+    font = get_font(findfont(FontProperties(size=size, weight=weight)))
+    return lambda c: font.get_char_index(ord(c)) != 0
+
+
 def _series(curve: Curve) -> tuple[list[float], list[float]]:
     xs, ys = [], []
     for p in curve.points:
@@ -92,7 +106,11 @@ def draw(out: Path, *, title: str, before: Curve, after: Curve, target: Loudness
     ax.axhline(target.integrated, color=TARGET_COLOUR, linewidth=1.6, linestyle=(0, (6, 3)), zorder=3,
                label=f"Mål: {format_level(target.integrated)} LUFS")
     _axes(ax, duration, [v for v in by + ayy if not math.isnan(v)], target)
-    fig.suptitle(f"Lydstyrke over tid – «{title}»", x=0.075, ha="left", fontsize=13, fontweight="bold")
+    # Drawn with the glyphs the font has (an emoji would print "Glyph ... missing" on stderr), as text, not
+    # mathtext: a title with two $ signs is not a formula. The PNG's Title chunk keeps the title as it is.
+    shown = drawable(title, _title_glyphs(13, "bold"))
+    fig.suptitle(f"Lydstyrke over tid – «{shown}»", x=0.075, ha="left", fontsize=13, fontweight="bold",
+                 parse_math=False)
     ax.legend(loc="lower left", bbox_to_anchor=(0, 1.01), ncol=3, frameon=False, fontsize=10,
               borderaxespad=0, handlelength=2.2)
 
