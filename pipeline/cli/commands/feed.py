@@ -1,0 +1,31 @@
+"""``publish feed``."""
+
+from __future__ import annotations
+
+import click
+
+from pipeline.app.episode import regenerate_feed
+from pipeline.app.published import shows_of_kind
+from pipeline.cli.context import Project, pass_project
+from pipeline.cli.output import emit, warn
+from pipeline.model.config import load_show
+
+
+@click.command()
+@click.option("--show", "shows", multiple=True, help="Only this show (repeatable). Default: every show.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_project
+def feed(project: Project, shows, as_json):
+    """Rebuild the feed(s) from episodes/ and the store; edits to records take effect here."""
+    site = project.site()
+    out = []
+    for show_id in shows or shows_of_kind(site, "podcast"):
+        result = regenerate_feed(site, load_show(site, show_id))
+        out.append({"show": show_id, "feed_url": result.url, "episodes": len(result.episodes),
+                    "uploaded": result.uploaded, "warnings": result.warnings})
+        if not as_json:
+            warn(result.warnings)
+            state = "updated" if result.key in result.uploaded else "unchanged"
+            click.echo(f"{show_id}: {len(result.episodes)} item(s), feed {state}: {result.url}")
+    if as_json:
+        emit(out)

@@ -1,0 +1,110 @@
+"""Parameter types: a value is checked, and refused with a clear message, while the options are parsed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from pipeline.model.errors import PipelineError
+from pipeline.model.records import Person
+
+
+class DateType(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date in the form YYYY-MM-DD", param, ctx)
+
+
+class PersonType(click.ParamType):
+    name = "'Name | role'"
+
+    def __init__(self, default_role: str = "guest"):
+        self.default_role = default_role
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, Person):
+            return value
+        name, _, role = (part.strip() for part in value.partition("|"))
+        if not name:
+            self.fail(f"{value!r}: expected 'Name | role'", param, ctx)
+        return Person(name=name, role=role or self.default_role)
+
+
+class TimeRangeType(click.ParamType):
+    """When a seminar ran: ``09:00-10:00`` or ``09.00-10.00``, stored as ``09:00-10:00``."""
+
+    name = "HH:MM-HH:MM"
+
+    def convert(self, value, param, ctx):
+        from pipeline.model.timerange import parse_time_range
+
+        try:
+            return parse_time_range(value)
+        except PipelineError as e:
+            self.fail(e.message, param, ctx)
+
+
+class OffsetType(click.ParamType):
+    """A moment in a recording: ``HH:MM:SS`` (or ``MM:SS``, or seconds) -> seconds."""
+
+    name = "HH:MM:SS"
+
+    def convert(self, value, param, ctx):
+        from pipeline.model.timerange import parse_offset
+
+        if isinstance(value, float):
+            return value
+        try:
+            return parse_offset(value)
+        except PipelineError as e:
+            self.fail(e.message, param, ctx)
+
+
+class EmailType(click.ParamType):
+    name = "E-MAIL"
+
+    def convert(self, value, param, ctx):
+        from pipeline.model.config import EMAIL
+
+        if not EMAIL.match(str(value).strip()):
+            self.fail(f"{value!r} is not an e-mail address", param, ctx)
+        return str(value).strip()
+
+
+class UrlType(click.ParamType):
+    name = "URL"
+
+    def convert(self, value, param, ctx):
+        if not str(value).startswith(("http://", "https://")):
+            self.fail(f"{value!r} is not a web address (http:// or https://)", param, ctx)
+        return str(value).strip()
+
+
+class ArtworkType(click.ParamType):
+    """A path to artwork Apple accepts, checked on the spot (square JPEG/PNG, 1400-3000 px, RGB)."""
+
+    name = "IMAGE"
+
+    def convert(self, value, param, ctx):
+        from pipeline.inputs.images import check_artwork
+
+        path = Path(value).expanduser()
+        try:
+            check_artwork(path)
+        except PipelineError as e:
+            self.fail(str(e), param, ctx)
+        return path
+
+
+def refuse_description_and_notes(description: str | None, notes_file: Path | None) -> None:
+    """``--description`` and ``--notes`` are two ways to give the same text: one of them, not both."""
+    if description and notes_file:
+        raise click.UsageError("give --description or --notes, not both")
