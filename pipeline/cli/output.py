@@ -63,16 +63,35 @@ class RichReporter(Reporter):
         self._close()
 
 
-def with_progress(publish: Callable[[Reporter], Result], *, quiet: bool) -> Result:
-    """Run ``publish`` with a progress reporter, then show its warnings once the bar is gone."""
-    reporter = RichReporter(quiet=quiet)
+def publish_and_show(publish: Callable[..., Result], site: Site, request, *, dry_run: bool, as_json: bool,
+                     shape: Callable[[Result], dict], lines: Callable[..., None]) -> None:
+    """Publish one item with progress on stderr, then its warnings once the bar is gone, then the result:
+    ``shape`` of it as JSON, or ``lines`` for a person."""
+    reporter = RichReporter(quiet=as_json)
     try:
-        result = publish(reporter)
+        result = publish(site, request, dry_run=dry_run, reporter=reporter)
     finally:
         reporter.done()
     for w in result.warnings:
         reporter.warn(w)
-    return result
+    if as_json:
+        emit(shape(result))
+    else:
+        lines(result, site, dry_run=dry_run)
+
+
+def show_by_show(shows: list[str], rebuild: Callable[[str], tuple[dict, str]], *, as_json: bool) -> None:
+    """Rebuild each show in turn; ``rebuild`` gives its JSON and its line for a person. Without ``--json``, each
+    show's warnings and line as it is done; with it, every show's JSON at the end."""
+    out = []
+    for show_id in shows:
+        data, line = rebuild(show_id)
+        out.append(data)
+        if not as_json:
+            warn(data["warnings"])
+            click.echo(line)
+    if as_json:
+        emit(out)
 
 
 def warn(warnings: list[str]) -> None:

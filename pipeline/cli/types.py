@@ -9,6 +9,7 @@ import click
 
 from pipeline.model.errors import PipelineError
 from pipeline.model.records import Person
+from pipeline.model.timerange import parse_offset, parse_time_range
 
 
 class DateType(click.ParamType):
@@ -38,34 +39,35 @@ class PersonType(click.ParamType):
         return Person(name=name, role=role or self.default_role)
 
 
-class TimeRangeType(click.ParamType):
-    """When a seminar ran: ``09:00-10:00`` or ``09.00-10.00``, stored as ``09:00-10:00``."""
+class ParsedType(click.ParamType):
+    """A value read by one of our parsers, whose error message becomes Click's ``Invalid value``."""
 
-    name = "HH:MM-HH:MM"
+    @staticmethod
+    def parse(value: str):
+        raise NotImplementedError
 
     def convert(self, value, param, ctx):
-        from pipeline.model.timerange import parse_time_range
-
         try:
-            return parse_time_range(value)
+            return self.parse(value)
         except PipelineError as e:
             self.fail(e.message, param, ctx)
 
 
-class OffsetType(click.ParamType):
+class TimeRangeType(ParsedType):
+    """When a seminar ran: ``09:00-10:00`` or ``09.00-10.00``, stored as ``09:00-10:00``."""
+
+    name = "HH:MM-HH:MM"
+    parse = staticmethod(parse_time_range)
+
+
+class OffsetType(ParsedType):
     """A moment in a recording: ``HH:MM:SS`` (or ``MM:SS``, or seconds) -> seconds."""
 
     name = "HH:MM:SS"
 
-    def convert(self, value, param, ctx):
-        from pipeline.model.timerange import parse_offset
-
-        if isinstance(value, float):
-            return value
-        try:
-            return parse_offset(value)
-        except PipelineError as e:
-            self.fail(e.message, param, ctx)
+    @staticmethod
+    def parse(value: str | float) -> float:
+        return value if isinstance(value, float) else parse_offset(value)
 
 
 class EmailType(click.ParamType):

@@ -6,7 +6,7 @@ import click
 
 from pipeline.app.published import shows_of_kind
 from pipeline.cli.context import Project, pass_project
-from pipeline.cli.output import emit, warn
+from pipeline.cli.output import show_by_show
 
 
 @click.command()
@@ -18,15 +18,12 @@ def archive(project: Project, shows, as_json):
     from pipeline.app.seminar import publish_archive
 
     site = project.site()
-    out = []
-    for show_id in shows or shows_of_kind(site, "seminar"):
-        feed_result, pages = publish_archive(site, show_id)
-        out.append({"show": show_id, "archive_url": pages.url, "feed_url": feed_result.url,
-                    "seminars": len(pages.seminars), "pages": pages.pages,
-                    "uploaded": feed_result.uploaded + pages.uploaded, "warnings": feed_result.warnings})
-        if not as_json:
-            warn(feed_result.warnings)
-            changed = len(feed_result.uploaded) + len(pages.uploaded)
-            click.echo(f"{show_id}: {len(pages.seminars)} seminar(s), {changed} object(s) updated: {pages.url}")
-    if as_json:
-        emit(out)
+
+    def rebuild(show_id: str) -> tuple[dict, str]:
+        feed, pages = publish_archive(site, show_id)
+        changed = len(feed.uploaded) + len(pages.uploaded)
+        return ({"show": show_id, "archive_url": pages.url, "feed_url": feed.url, "seminars": len(pages.seminars),
+                 "pages": pages.pages, "uploaded": feed.uploaded + pages.uploaded, "warnings": feed.warnings},
+                f"{show_id}: {len(pages.seminars)} seminar(s), {changed} object(s) updated: {pages.url}")
+
+    show_by_show(shows or shows_of_kind(site, "seminar"), rebuild, as_json=as_json)

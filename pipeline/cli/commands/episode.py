@@ -8,7 +8,7 @@ import click
 
 from pipeline.app.episode import EpisodeRequest, publish_episode
 from pipeline.cli.context import Project, pass_project
-from pipeline.cli.output import emit, print_episode, result_json, with_progress
+from pipeline.cli.output import print_episode, publish_and_show, result_json
 from pipeline.cli.types import DateType, PersonType, refuse_description_and_notes
 
 
@@ -40,10 +40,5 @@ def episode(project: Project, audio, show, title, description, notes_file, date,
                          date=date, season=season, number=number, image=image, chapters_file=chapters_file,
                          explicit=explicit, episode_type=episode_type, persons=tuple(persons),
                          transcripts=tuple(transcripts))
-    site = project.site()
-    result = with_progress(lambda reporter: publish_episode(site, req, dry_run=dry_run, reporter=reporter),
-                           quiet=as_json)
-    if as_json:
-        emit(result_json(result))
-    else:
-        print_episode(result, site, dry_run=dry_run)
+    publish_and_show(publish_episode, project.site(), req, dry_run=dry_run, as_json=as_json, shape=result_json,
+                     lines=print_episode)

@@ -7,7 +7,7 @@ import click
 from pipeline.app.episode import regenerate_feed
 from pipeline.app.published import shows_of_kind
 from pipeline.cli.context import Project, pass_project
-from pipeline.cli.output import emit, warn
+from pipeline.cli.output import show_by_show
 from pipeline.model.config import load_show
 
 
@@ -18,14 +18,12 @@ from pipeline.model.config import load_show
 def feed(project: Project, shows, as_json):
     """Rebuild the feed(s) from episodes/ and the store; edits to records take effect here."""
     site = project.site()
-    out = []
-    for show_id in shows or shows_of_kind(site, "podcast"):
+
+    def rebuild(show_id: str) -> tuple[dict, str]:
         result = regenerate_feed(site, load_show(site, show_id))
-        out.append({"show": show_id, "feed_url": result.url, "episodes": len(result.episodes),
-                    "uploaded": result.uploaded, "warnings": result.warnings})
-        if not as_json:
-            warn(result.warnings)
-            state = "updated" if result.key in result.uploaded else "unchanged"
-            click.echo(f"{show_id}: {len(result.episodes)} item(s), feed {state}: {result.url}")
-    if as_json:
-        emit(out)
+        state = "updated" if result.key in result.uploaded else "unchanged"
+        return ({"show": show_id, "feed_url": result.url, "episodes": len(result.episodes),
+                 "uploaded": result.uploaded, "warnings": result.warnings},
+                f"{show_id}: {len(result.episodes)} item(s), feed {state}: {result.url}")
+
+    show_by_show(shows or shows_of_kind(site, "podcast"), rebuild, as_json=as_json)

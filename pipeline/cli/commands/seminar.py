@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli.context import Project, pass_project
-from pipeline.cli.output import emit, print_seminar, seminar_json, with_progress
+from pipeline.cli.output import print_seminar, publish_and_show, seminar_json
 from pipeline.cli.types import DateType, OffsetType, PersonType, TimeRangeType, refuse_description_and_notes
 
 
@@ -42,10 +42,5 @@ def seminar(project: Project, video, show, title, date, time_range, place, speak
     req = SeminarRequest(source=video, title=title, date=date, time=time_range, show=show, place=place,
                          speakers=tuple(speakers), description=description, notes_file=notes_file,
                          slides=tuple(slides), captions=captions, poster_at=poster_at)
-    site = project.site()
-    result = with_progress(lambda reporter: publish_seminar(site, req, dry_run=dry_run, reporter=reporter),
-                           quiet=as_json)
-    if as_json:
-        emit(seminar_json(result))
-    else:
-        print_seminar(result, site, dry_run=dry_run)
+    publish_and_show(publish_seminar, project.site(), req, dry_run=dry_run, as_json=as_json, shape=seminar_json,
+                     lines=print_seminar)
