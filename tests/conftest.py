@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import traceback
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,26 +96,43 @@ class Finished:
     stderr: str
 
 
+# Python's own warning filters when no -W or PYTHONWARNINGS is given (docs: "Default Warning Filter").
+PYTHON_WARNING_FILTERS = [("default", DeprecationWarning, "__main__"), ("ignore", DeprecationWarning, ""),
+                          ("ignore", PendingDeprecationWarning, ""), ("ignore", ImportWarning, ""),
+                          ("ignore", ResourceWarning, "")]
+
+
 @contextlib.contextmanager
 def as_a_new_process(cwd: Path):
     """What a fresh ``publish`` process starts with: its own current folder, no logging set up yet (so the
-    CLI's ``basicConfig`` takes effect and writes to the captured stderr), no manifests read before."""
-    from pipeline.app import episode
+    CLI's ``basicConfig`` takes effect and writes to the captured stderr), no manifests read before, and
+    Python's warning filters, its warnings printed on stderr (not collected by pytest)."""
+    from pipeline.store import manifests
 
     root, botocore = logging.getLogger(), logging.getLogger("botocore")
     kept = (root.handlers[:], root.level, botocore.level)
     root.handlers[:] = []
-    episode._manifests_read.clear()
+    manifests._read.clear()
     before = Path.cwd()
     os.chdir(cwd)
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.resetwarnings()
+            for action, category, module in PYTHON_WARNING_FILTERS:
+                warnings.filterwarnings(action, category=category, module=module, append=True)
+            warnings.showwarning = print_warning
+            yield
     finally:
         os.chdir(before)
         for handler in root.handlers:
             handler.close()
         root.handlers[:], root.level = kept[0], kept[1]
         botocore.setLevel(kept[2])
+
+
+def print_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Python's own display of a warning, on the stderr of the moment (the run's captured one)."""
+    sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 
 
 def run_publish(project: Path, *args: str, env: dict | None = None, input: str = "") -> Finished:

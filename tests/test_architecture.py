@@ -38,6 +38,8 @@ LIBRARY_HOMES = {
     "matplotlib": "pipeline.render.picture",
     "feedgen": "pipeline.render.feed",
     "mutagen": "pipeline.media.tagging",
+    "faster_whisper": "pipeline.media.speech",
+    "ctranslate2": "pipeline.media.speech",
     "jinja2": "pipeline.render.pages",
     "ffmpeg": "pipeline.media",
     "subprocess": "pipeline.media.runner",

@@ -11,10 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.render.archive import (
-    format_date, format_duration, format_size, format_time, format_when, iso_duration, json_for_script,
-    render_archive, render_notes, summary,
-)
+from pipeline.render.norwegian import format_date, format_duration, format_size, format_time, format_when, iso_duration
+from pipeline.render.pages import json_for_script, render_archive, render_notes, summary
 from pipeline.model.config import Show, Site
 from pipeline.model.errors import ConfigError
 from pipeline.model.timerange import oslo_offset

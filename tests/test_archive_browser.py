@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.render.archive import render_archive
+from pipeline.render.pages import render_archive
 from pipeline.media.runner import ffmpeg_args, run
 from pipeline.store.http import make_server
 from pipeline.store import cache_control_for, content_type_for

@@ -15,7 +15,9 @@ from lxml import etree
 from conftest import run_publish
 from media_fixtures import (NS, Served, artwork, cover_bytes, episode, feed_bytes, media, new_project,
                             publish, site_and_show, tones)  # noqa: F401 (tones is a fixture)
-from pipeline.checks.check import APPLE_CATEGORIES, check_feed, check_online, check_published, valid_language
+from pipeline.checks.feed import APPLE_CATEGORIES, check_feed, valid_language
+from pipeline.checks.online import check_online
+from pipeline.checks.store import check_published
 from pipeline.model.config import load_show, load_site
 from pipeline.model.errors import FeedCheckError, InputError
 from pipeline.render.feed import render_feed

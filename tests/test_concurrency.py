@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.model.config import load_show, load_site
-from pipeline.app.episode import regenerate_feed
+from pipeline.app.regenerate import regenerate_feed
 from pipeline.model.records import load_records, slugify
 from pipeline.store.local import LocalStorage
 from pipeline.store.s3 import S3Storage

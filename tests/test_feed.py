@@ -17,6 +17,7 @@ import pytest
 from lxml import etree
 
 from media_fixtures import NS, artwork, channel, episode, media, site_and_show
+from pipeline.media.runner import start_forked
 from pipeline.render.feed import render_feed, rfc2822
 from pipeline.render.podcastns import PODCAST_NS, PODCAST_NS_LEGACY, person_role, podcast_guid
 from pipeline.model.records import Chapter, Person
@@ -114,7 +115,7 @@ def test_show_notes_become_safe_html_and_a_short_description(site_show):
 
 def test_move_emits_new_feed_url_and_keeps_the_guid(site_show):
     site, show = site_show
-    moved = dataclasses.replace(show, extra={**show.extra, "new_feed_url": "https://podkast.example.no/endring.xml"})
+    moved = dataclasses.replace(show, new_feed_url="https://podkast.example.no/endring.xml")
     guid = podcast_guid("https://media.example.no/endringspodden/feed.xml")
     data = render_feed(moved, site, [episode(site, 1)], artwork=artwork(site), today=TODAY, guid=guid)
     ch = channel(data)
@@ -186,10 +187,30 @@ def test_a_large_feed_written_in_two_processes_is_the_same_feed(site_show, monke
     site, show = site_show
     eps = [episode(site, n, date=dt.date(2020, 1, 1) + dt.timedelta(days=n)) for n in range(300)]
     monkeypatch.setattr(feed_module, "TWO_PROCESSES_FROM", 100)
-    split = render_feed(show, site, eps, artwork=artwork(site), today=TODAY)
+    split = render_feed(show, site, eps, artwork=artwork(site), today=TODAY, parallel=start_forked)
     monkeypatch.setattr(feed_module, "TWO_PROCESSES_FROM", 10**9)
     assert render_feed(show, site, eps, artwork=artwork(site), today=TODAY) == split
     assert len(channel(split).findall("item")) == 300
+
+
+def test_a_large_feed_split_in_one_process_is_the_same_feed(site_show, monkeypatch):
+    """Without a parallel runner the two halves are written one after the other: the same bytes."""
+    import pipeline.render.feed as feed_module
+
+    site, show = site_show
+    eps = [episode(site, n, date=dt.date(2020, 1, 1) + dt.timedelta(days=n)) for n in range(30)]
+    monkeypatch.setattr(feed_module, "TWO_PROCESSES_FROM", 10)
+    split = render_feed(show, site, eps, artwork=artwork(site), today=TODAY)
+    monkeypatch.setattr(feed_module, "TWO_PROCESSES_FROM", 10**9)
+    assert render_feed(show, site, eps, artwork=artwork(site), today=TODAY) == split
+
+
+def test_work_that_fails_in_the_forked_copy_raises_here():
+    def work() -> bytes:
+        raise LookupError("only this process says why")
+
+    with pytest.raises(LookupError, match="only this process"):
+        start_forked(work)()
 
 
 def test_a_bad_record_in_the_forked_half_is_still_named(site_show, monkeypatch):
@@ -200,7 +221,7 @@ def test_a_bad_record_in_the_forked_half_is_still_named(site_show, monkeypatch):
     eps = [episode(site, n, date=dt.date(2020, 1, 1) + dt.timedelta(days=n)) for n in range(1, 7)]
     bad = episode(site, 7, date=dt.date(2019, 1, 1), title="Episode\x0b 7")  # oldest: last, in the copy's half
     with pytest.raises(ValueError, match=re.escape(bad.record_name)):
-        render_feed(show, site, [*eps, bad], artwork=artwork(site), today=TODAY)
+        render_feed(show, site, [*eps, bad], artwork=artwork(site), today=TODAY, parallel=start_forked)
 
 
 # --- what app parsers read ------------------------------------------------------------------------

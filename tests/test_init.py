@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from conftest import Finished, run_publish, snapshot
-from pipeline.model.config import load_show, load_site
-from pipeline.app.init import ShowDraft, render_show
+from pipeline.model.config import REQUIRED, SHOW_KEYS, SITE_KEYS, TABLE, load_show, load_site
+from pipeline.app.init import ShowDraft, render_show, render_site
 
 FLAGS = ["--title", "Nyhetspodden", "--description", "Nytt fra etaten, hver fredag.", "--author", "Difi",
          "--email", "post@difi.no", "--link", "https://www.difi.no/nyhetspodden"]
@@ -113,3 +113,21 @@ def test_text_with_quotes_and_newlines_round_trips_through_toml():
     data = tomllib.loads(render_show(draft, "x.jpg"))
     assert data["title"] == draft.title and data["description"] == draft.description
     assert data["owner"] == {"name": "Difi", "email": "post@difi.no"} and data["loudness"]["integrated"] == -16.0
+
+
+@pytest.mark.parametrize("keys, text", [
+    (SHOW_KEYS, render_show(ShowDraft(title="T", description="D", author="Difi", email="post@difi.no",
+                                      link="https://www.difi.no", artwork=Path("x.jpg")), "x.jpg")),
+    (SITE_KEYS, render_site("https://www.difi.no")),
+])
+def test_defaults_and_comments_come_from_the_declaration(keys, text):
+    data = tomllib.loads(text)
+    comments = " ".join(line.removeprefix("# ") for line in text.splitlines() if line.startswith("# "))
+    for key in keys:
+        table, _, leaf = key.name.rpartition(".")
+        value = (data.get(table, {}) if table else data).get(leaf)
+        if value is None or key.type is TABLE:
+            continue
+        assert key.help in comments, f"{key.name}: its help is not the comment above it"
+        if key.default not in (None, REQUIRED) and key.name != "website":  # the website is init's to say
+            assert value == key.default, key.name

@@ -16,7 +16,7 @@ from pipeline.model.config import load_show, load_site
 from pipeline.model.errors import InputError
 from pipeline.app.retract import find_episode, retract_episode
 from pipeline.render.podcastns import podcast_guid
-from pipeline.app.episode import regenerate_feed
+from pipeline.app.regenerate import regenerate_feed
 from pipeline.model.records import load_records
 
 

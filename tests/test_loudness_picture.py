@@ -14,7 +14,9 @@ import pytest
 from PIL import Image
 
 from conftest import ROOT, run_publish
-from pipeline.media.chart import Curve, Point, parse_short_term, read_curve, speech_median
+from pipeline.media.curves import parse_short_term, speech_median
+from pipeline.model.curves import Curve, Point
+from pipeline.render.picture import read_curve
 
 README_PICTURE = ROOT / "tests" / "screenshots" / "loudness-picture.png"
 
@@ -57,7 +59,7 @@ def test_thinning_keeps_the_last_point_of_each_step():
 
 
 def test_time_axis_ticks_like_a_clock():
-    from pipeline.media.chart import tick_step
+    from pipeline.render.picture import tick_step
 
     assert [tick_step(d) for d in (8, 40, 300, 1800, 3600, 4 * 3600)] == [5, 5, 30, 300, 600, 1800]
 
@@ -174,7 +176,7 @@ def test_picture_is_drawn_for_an_episode_published_before_pictures(published, me
 
 def test_curve_of_a_video_reads_its_audio(tmp_path):
     """Seminars: the delivered file is an MP4; the curve comes from its first audio stream."""
-    from pipeline.media.chart import measure_curve
+    from pipeline.media.curves import measure_curve
 
     mp4 = tmp_path / "seminar.mp4"
     subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-f", "lavfi", "-i",

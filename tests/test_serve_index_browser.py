@@ -19,7 +19,7 @@ import pytest
 
 from conftest import ROOT
 from test_archive_browser import BROWSER, _missing, make_media
-from pipeline.render.archive import render_archive
+from pipeline.render.pages import render_archive
 from pipeline.model.config import load_show, load_site
 from pipeline.app.overview import index_pages
 from pipeline.app.episode import EpisodeRequest, publish_episode

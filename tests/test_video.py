@@ -15,9 +15,9 @@ from pipeline.model.errors import InputError
 from pipeline.media.loudness import parse_ebur128_summary
 from pipeline.media.probe import Probe, Stream, probe
 from tools.samples import speak
-from pipeline.media.video import (
-    audio_only_mp3, captions_to_vtt, check_pdf, is_web_ready, master_mp4, poster, poster_time, vtt_from_text,
-)
+from pipeline.inputs.captions import captions_to_vtt, vtt_from_text
+from pipeline.inputs.slides import check_pdf
+from pipeline.media.video import audio_only_mp3, is_web_ready, master_mp4, poster, poster_time
 
 TARGET = Loudness()  # -16 LUFS, -1 dBTP
 

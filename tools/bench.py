@@ -655,19 +655,20 @@ def feed_child(n: int) -> None:
     import resource
 
     from pipeline.model.config import load_show, load_site
-    from pipeline.app.episode import artwork_media
+    from pipeline.app.objects import artwork_media
 
     t0 = time.perf_counter()
     site = load_site(ROOT)
     show = load_show(site, SHOW)
     episodes = fabricate_episodes(n, base_url=site.base_url)
     artwork = artwork_media(site, show)
+    from pipeline.media.runner import start_forked
     from pipeline.render.feed import render_feed  # imported before timing: the import is not the render
 
     fabricated = time.perf_counter() - t0
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     c0, t1 = time.process_time(), time.perf_counter()
-    data = render_feed(show, site, episodes, artwork=artwork, today=dt.date(2024, 6, 2))
+    data = render_feed(show, site, episodes, artwork=artwork, today=dt.date(2024, 6, 2), parallel=start_forked)
     render, cpu = time.perf_counter() - t1, time.process_time() - c0
     print(json.dumps({"render_s": render, "render_cpu_s": cpu, "fabricate_s": fabricated, "bytes": len(data),
                       "items": data.count(b"<item>"), "rss_before_render_kb": rss_before}))
@@ -797,7 +798,8 @@ def bench_publish_into_show(res: Results, cache: Path, work: Path, store, server
     from concurrent.futures import ThreadPoolExecutor
 
     from pipeline.model.config import load_show, load_site
-    from pipeline.app.episode import artwork_media, regenerate_feed
+    from pipeline.app.objects import artwork_media
+    from pipeline.app.regenerate import regenerate_feed
     from pipeline.model.records import manifest_key, write_record
     from pipeline.store import SHORT, upload_if_changed
 

@@ -24,9 +24,8 @@ def show_record_key(show_id: str) -> str:
 def show_podcast_guid(site: Site, show: Show, storage: Storage, *, assign: bool) -> str:
     """The show's podcast:guid: configured, else recorded in the store, else from the feed URL now
     (recorded when ``assign``, with If-None-Match, so concurrent producers agree on the first)."""
-    configured = show.extra.get("podcast_guid")
-    if configured:
-        return str(configured)
+    if show.podcast_guid:
+        return show.podcast_guid
     key = show_record_key(show.id)
     got = storage.get(key)
     if got is not None:

@@ -7,34 +7,25 @@ is never left behind. The artwork is copied into ``feeds/`` beside the file that
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import tempfile
 import tomllib
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.model.config import SHOW_ID, parse_show
+from pipeline.model.config import SHOW_ID, SHOW_KEYS, SITE_KEYS, default_of, parse_show, render_toml
 from pipeline.model.errors import ConfigError, InputError
+from pipeline.model.files import write_atomically
 from pipeline.inputs.images import check_artwork
 
-SITE_TOML = """\
-# Where published objects go, and the public address they are served from.
-# The embedded default: a local folder laid out exactly like the bucket, served by `publish serve`.
-storage = "file://public"
-base_url = "http://127.0.0.1:8000"
-# In production, for example:
-#   storage = "s3://bucket/prefix"
-#   base_url = "https://media.example.no"
-website = {website}
-"""
+HEADING = ("Made by `publish init`; edit freely, `publish` checks it before every run.\n"
+                "Every key is described in the README's Configuration reference.")
 
 
 @dataclass
 class ShowDraft:
-    """What a producer says about a new show; everything else has a sensible default."""
+    """What a producer says about a new show; everything else has its declared default."""
 
     title: str
     description: str
@@ -42,14 +33,15 @@ class ShowDraft:
     email: str
     link: str
     artwork: Path
-    kind: str = "podcast"  # podcast | seminar
-    language: str = "no"
-    category: str = "Government"
-    explicit: bool = False
-    loudness: float = -16.0
-    true_peak: float = -1.0
+    kind: str = default_of("kind")
+    language: str = default_of("language")
+    category: str = "Government"  # the suggestion of `publish init --help`; the show file requires one
+    explicit: bool = default_of("explicit")
+    loudness: float = default_of("loudness.integrated")
+    true_peak: float = default_of("loudness.true_peak")
     copyright: str | None = None
-    extra: dict = field(default_factory=dict)  # organiser, default_place for seminars
+    organiser: str | None = None  # seminar series
+    default_place: str | None = None  # seminar series
 
 
 @dataclass(frozen=True)
@@ -59,55 +51,24 @@ class Scaffold:
     site: Path | None  # feeds/site.toml when this run created it
 
 
-def _toml(value) -> str:
-    """A TOML value: JSON's string escapes are TOML basic-string escapes."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(float(value))
-    return json.dumps(str(value), ensure_ascii=False)
-
-
 def render_show(draft: ShowDraft, artwork_name: str) -> str:
-    """Pure: the TOML text of a show, commented for the next person who edits it."""
-    lines = [
-        f"# {draft.title}: made by `publish init`; edit freely, `publish` checks it before every run.",
-        *([f"kind = {_toml(draft.kind)}"] if draft.kind != "podcast" else []),
-        f"title = {_toml(draft.title)}",
-        f"description = {_toml(draft.description)}",
-        f"author = {_toml(draft.author)}",
-        "# Apple shows the e-mail to no one but uses it to verify ownership.",
-        f"owner = {{ name = {_toml(draft.author)}, email = {_toml(draft.email)} }}",
-        f"language = {_toml(draft.language)}",
-        "# An Apple Podcasts category: https://podcasters.apple.com/support/1691-apple-podcasts-categories",
-        f"category = {_toml(draft.category)}",
-        f"explicit = {_toml(draft.explicit)}",
-        'type = "episodic"   # episodic | serial',
-        "# Square JPEG or PNG, 1400-3000 px, beside this file.",
-        f"artwork = {_toml(artwork_name)}",
-        f"link = {_toml(draft.link)}",
-        f"copyright = {_toml(draft.copyright or f'© {draft.author}')}",
-        *[f"{key} = {_toml(value)}" for key, value in draft.extra.items() if value not in (None, "")],
-        "",
-        "[loudness]",
-        f"integrated = {_toml(draft.loudness)}   # LUFS: -16 for podcasts (Apple, Spotify, AES TD1004), -23 for EBU R128",
-        f"true_peak = {_toml(draft.true_peak)}     # dBTP",
-        'levelling = "dynaudnorm"   # dynaudnorm | speechnorm | none',
-        "tolerance = 1.0      # refuse to publish when the delivered file misses the target by more (LU)",
-        "",
-    ]
-    return "\n".join(lines)
+    """Pure: the TOML text of a show, each key under its help from the declaration (``SHOW_KEYS``)."""
+    values = {
+        "kind": draft.kind, "title": draft.title, "description": draft.description, "author": draft.author,
+        "owner.name": draft.author, "owner.email": draft.email, "language": draft.language,
+        "category": draft.category, "explicit": draft.explicit, "type": default_of("type"),
+        "artwork": artwork_name, "link": draft.link, "copyright": draft.copyright or f"© {draft.author}",
+        "organiser": draft.organiser, "default_place": draft.default_place,
+        "loudness.integrated": draft.loudness, "loudness.true_peak": draft.true_peak,
+        "loudness.levelling": default_of("loudness.levelling"), "loudness.tolerance": default_of("loudness.tolerance"),
+    }
+    return render_toml(SHOW_KEYS, values, HEADING)
 
 
-def _write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def render_site(website: str) -> str:
+    """Pure: the TOML text of a new project's ``feeds/site.toml``: the declared defaults and ``website``."""
+    values = {key.name: key.default for key in SITE_KEYS} | {"website": website}
+    return render_toml(SITE_KEYS, values, HEADING)
 
 
 def check_show_id(show_id: str) -> str:
@@ -153,11 +114,11 @@ def init_show(root: Path, show_id: str, draft: ShowDraft, *, force: bool = False
     if not (feeds / "site.toml").exists():
         site = feeds / "site.toml"
         split = urllib.parse.urlsplit(draft.link)
-        _write(site, SITE_TOML.format(website=_toml(website or f"{split.scheme}://{split.netloc}")))
+        write_atomically(site, render_site(website or f"{split.scheme}://{split.netloc}"))
     if draft.artwork.resolve() != target.resolve():
         shutil.copyfile(draft.artwork, target)
-    _write(config, text)
+    write_atomically(config, text)
     return Scaffold(config=config, artwork=target, site=site)
 
 
-__all__ = ["Scaffold", "ShowDraft", "check_new_show", "check_show_id", "init_show", "render_show"]
+__all__ = ["Scaffold", "ShowDraft", "check_new_show", "check_show_id", "init_show", "render_show", "render_site"]

@@ -12,18 +12,19 @@ not a page for the public. Norwegian Bokmål, the archive's base template and st
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources import files
 from types import SimpleNamespace
 
-from pipeline.render.archive import environment, format_date, format_duration, format_size, stylesheet, summary
-from pipeline.media.chart import describe, format_level
-from pipeline.model.config import SHOW_ID, Loudness, Show, Site, load_show, show_ids
+from pipeline.render.norwegian import format_date, format_duration, format_size
+from pipeline.render.pages import environment, stylesheet, summary
+from pipeline.render.picture import format_level, loudness_alt_text
+from pipeline.model.config import Loudness, Show, Site, load_show, show_ids
 from pipeline.model.errors import PipelineError
 from pipeline.model.records import Item, Media
 from pipeline.store import Storage
+from pipeline.store.manifests import manifests_by_show
 
 INDEX_KEY = "index.html"
 ASSETS = {"style.css", "index.css"}  # served beside the page when the store has no object of that name
@@ -61,19 +62,6 @@ class Section:
     items: tuple[IndexEntry, ...]
 
 
-def _shows_in_store(storage: Storage) -> dict[str, list[Item]]:
-    found: dict[str, list[Item]] = {}
-    for info in storage.list("_manifests/"):
-        parts = info.key.split("/")
-        if len(parts) != 3 or not SHOW_ID.match(parts[1]) or not parts[2].endswith(".json"):
-            continue  # not an item's manifest (e.g. _manifests/_shows/, the shows' own)
-        got = storage.get(info.key)
-        if got is None:
-            continue
-        found.setdefault(parts[1], []).append(Item.from_dict(json.loads(got[0]), f"{storage.url}/{info.key}"))
-    return found
-
-
 def _config(site: Site, show_id: str) -> Show | None:
     try:
         return load_show(site, show_id)
@@ -98,14 +86,14 @@ def _item(ep: Item, storage: Storage, target: Loudness | None) -> IndexEntry:
         audio_size=format_size(audio.bytes),
         loudness=f"{format_level(ep.loudness_after.integrated)}\u00a0LUFS" if ep.loudness_after else None,
         picture_src=picture.key if picture else None,
-        picture_alt=describe(ep.loudness_before, ep.loudness_after, target),
+        picture_alt=loudness_alt_text(ep.loudness_before, ep.loudness_after, target),
         page_src=page if storage.head(f"{page}index.html") else None,
     )
 
 
 def sections(site: Site, storage: Storage) -> list[Section]:
     """Every configured show and every show the store holds items of, podcasts first, then seminars."""
-    published = _shows_in_store(storage)
+    published = manifests_by_show(storage)
     out = []
     for show_id in sorted(set(show_ids(site)) | set(published)):
         show = _config(site, show_id)

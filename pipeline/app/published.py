@@ -12,7 +12,7 @@ from pipeline.model.records import Media
 from pipeline.store import open_storage
 
 if TYPE_CHECKING:
-    from pipeline.checks.check import Violation
+    from pipeline.checks.store import Violation
 
 
 def shows_of_kind(site: Site, kind: str) -> list[str]:
@@ -30,7 +30,7 @@ class CheckedShow:
 def check_shows(site: Site, chosen: tuple[str, ...] | list[str], *, online: bool) -> Iterator[CheckedShow]:
     """Each show's published feed checked, one show at a time; without ``chosen``, every show whose feed is in
     the store (a show not published yet is not a violation)."""
-    from pipeline.checks.check import check_published  # lxml, Pillow, HTTP: only for this command
+    from pipeline.checks.store import check_published  # lxml, Pillow, HTTP: only for this command
 
     storage = open_storage(site.storage, site.root)
     for show_id in chosen or show_ids(site):

@@ -2,7 +2,7 @@
 
 Re-publishing (``publish episode`` with the same title) updates metadata and keeps the GUID; an episode
 dated in the future stays out of the feed until a ``publish feed`` on or after its date; a show that moves
-sets ``new_feed_url`` in its ``feeds/<show>.toml``. Those live in ``publish`` and ``feed``; retracting is here.
+sets ``new_feed_url`` in its ``feeds/<show>.toml``. Those live in ``episode``, ``regenerate`` and ``feed``; retracting is here.
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from dataclasses import dataclass, replace
 
 from pipeline.model.config import Show, Site, load_show, show_ids
 from pipeline.model.errors import InputError
-from pipeline.app.episode import FeedResult, _put_if_changed, regenerate_feed, store_manifests
+from pipeline.app.regenerate import FeedResult, regenerate_archive, regenerate_feed
 from pipeline.model.records import Item, load_records, manifest_key, write_record
 from pipeline.store import Storage, open_storage
+from pipeline.store.manifests import store_manifests
+from pipeline.store.writes import write_if_changed
 
 MIN_PREFIX = 4
 
@@ -60,12 +62,10 @@ def retract_episode(site: Site, ref: str, *, show_id: str | None = None, storage
     show = next(s for s in shows if s.id == episode.show)
     already = episode.retracted
     retracted = replace(episode, retracted=True)
-    _put_if_changed(storage, manifest_key(show.id, retracted.guid), retracted.manifest_bytes())
+    write_if_changed(storage, manifest_key(show.id, retracted.guid), retracted.manifest_bytes())
     write_record(site.episodes_dir, retracted)
     feed = regenerate_feed(site, show, storage, prefer_local={retracted.guid}, today=today)
     if show.kind == "seminar":  # its page stays at its address, saying it was retracted; the index drops it
-        from pipeline.app.seminar import regenerate_archive
-
         pages = regenerate_archive(site, show, storage, prefer_local={retracted.guid})
         feed.uploaded += [key for key in pages.uploaded if key not in feed.uploaded]
     return RetractResult(episode=retracted, already=already, feed=feed)

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Callable, TypeVar
 
 import click
 
-from pipeline.app.episode import PublishResult, Reporter
+from pipeline.app.episode import PublishResult
+from pipeline.app.publishing import Reporter
 from pipeline.app.published import object_location
 from pipeline.model.config import Site
 from pipeline.model.records import Item
@@ -177,7 +178,7 @@ def print_episode(result: PublishResult, site: Site, *, dry_run: bool) -> None:
 
 
 def print_seminar(result, site: Site, *, dry_run: bool) -> None:
-    from pipeline.render.archive import format_when
+    from pipeline.render.norwegian import format_when
 
     ep = result.episode
     click.echo(f"{'Would publish' if dry_run else 'Published'} «{ep.title}» ({ep.show}, {format_when(ep)})")

@@ -10,11 +10,18 @@ import re
 from pathlib import Path
 
 from pipeline.model.errors import InputError, read_utf8
-from pipeline.render.podcastns import transcript_type
 
-ACCEPTED = (".vtt", ".srt", ".txt")
+# The MIME type of a transcript by file suffix: what the feed's podcast:transcript names and its check expects.
+TRANSCRIPT_TYPES = {".vtt": "text/vtt", ".srt": "application/x-subrip", ".txt": "text/plain",
+                    ".html": "text/html", ".json": "application/json"}
+ACCEPTED = (".vtt", ".srt", ".txt")  # what a producer may hand in
 _VTT_CUE = re.compile(r"^(?:\d+:)?\d{2}:\d{2}\.\d{3}\s+-->\s+(?:\d+:)?\d{2}:\d{2}\.\d{3}", re.M)
 _SRT_CUE = re.compile(r"^\d{2}:\d{2}:\d{2},\d{3}\s+-->\s+\d{2}:\d{2}:\d{2},\d{3}", re.M)
+
+
+def transcript_type(suffix: str) -> str | None:
+    """The MIME type of a transcript file ending in ``suffix``; None for a kind we do not know."""
+    return TRANSCRIPT_TYPES.get(suffix.lower())
 
 
 def transcript_problem(text: str, suffix: str) -> str | None:

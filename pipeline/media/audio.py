@@ -23,14 +23,16 @@ from pathlib import Path
 
 import ffmpeg
 
-from pipeline.media.chart import Curve, CurveRecorder
-from pipeline.model.config import Loudness
-from pipeline.model.errors import InputError, PipelineError
-from pipeline.media.loudness import (EBUR128_FRAME, LIMITER_MARGIN_DB, gain_db, integrated_loudness, levelling_filter,
-                       limiter_chain, loudness_range, parse_ebur128_summary, parse_true_peak, true_peak_filters)
+from pipeline.media.curves import CurveRecorder
+from pipeline.media.loudness import (LIMITER_MARGIN_DB, ebur128_frames, gain_db, integrated_loudness, levelling_filter,
+                                     limiter_chain, loudness_range, parse_ebur128_summary, parse_true_peak,
+                                     true_peak_filters)
 from pipeline.media.probe import Probe
+from pipeline.media.runner import BACKGROUND, ffmpeg_args, run, run_chain
+from pipeline.model.config import Loudness
+from pipeline.model.curves import Curve
+from pipeline.model.errors import InputError, PipelineError
 from pipeline.model.records import LoudnessStats
-from pipeline.media.runner import BACKGROUND, run, run_chain
 
 SAMPLE_RATE = 44100
 SILENCE_LUFS = -60.0
@@ -91,8 +93,9 @@ def chain_filters(stream, filters: list[tuple[str, dict]]):
 
 
 def compile_command(stream_out) -> list[str]:
-    """The ffmpeg argument list for an ffmpeg-python output, with the flags every call wants."""
-    return ffmpeg.compile(stream_out.global_args("-hide_banner", "-nostdin"), overwrite_output=True)
+    """The ffmpeg command line for an ffmpeg-python output (its inputs, filter graph and outputs), with the
+    flags every call wants (``runner.ffmpeg_args``)."""
+    return ffmpeg_args(*ffmpeg.get_args(stream_out))
 
 
 def measure_command(path: str, filters: list[tuple[str, dict]] = (), *, peak: int | None = None,
@@ -100,9 +103,9 @@ def measure_command(path: str, filters: list[tuple[str, dict]] = (), *, peak: in
                     start: float | None = None, length: float | None = None) -> list[str]:
     """ffmpeg that runs ``filters`` then ``ebur128`` over the first audio stream and discards the result.
     ``peak``, the sample rate after ``filters``, also measures the true peak (``loudness.true_peak_filters``,
-    on a branch of the same graph). ``framelog`` also logs the loudness every 100 ms (``chart.CurveRecorder``
-    reads it); otherwise those lines are not even written (ffmpeg 5.1 logs them by default: 18,000 lines
-    for 30 minutes, which cost ffmpeg about a second and Python more to read).
+    on a branch of the same graph). ``framelog`` also logs the loudness every 100 ms (``curves.CurveRecorder``
+    reads it); otherwise those lines are not even written (ffmpeg logs them by default, 18,000 lines for
+    30 minutes, which both ffmpeg and Python would pay for).
 
     ``mono`` measures a mono programme as dual-mono (played on two speakers), so a mono episode at
     -16 LUFS sounds as loud as a stereo one: the convention Apple and AES TD1004 assume.
@@ -161,14 +164,14 @@ class BlockRecorder:
         self.short_term: array[float] = array("d")
 
     def __call__(self, line: str) -> None:
-        for m in EBUR128_FRAME.finditer(line):
-            if float(m["t"]) > self.after:
-                self.momentary.append(float(m["m"]))
-                self.short_term.append(float(m["s"]))
+        for t, momentary, short_term in ebur128_frames(line):
+            if t > self.after:
+                self.momentary.append(momentary)
+                self.short_term.append(short_term)
 
 
-# A long programme's levelled loudness is measured in two halves at once, one per core: the encode waits
-# for it (3.4 s for 30 minutes whole, 2.0 s in halves). The second half starts WARMUP_S early (levelling
+# A long programme's levelled loudness is measured in two halves at once, one per core, because the encode
+# waits for it. The second half starts WARMUP_S early (levelling
 # looks ~4 s around each moment) and those steps are dropped; the halves' 400 ms blocks and 3 s values are
 # then gated together as one programme (loudness.integrated_loudness, loudness_range), which reads what
 # ebur128 reads over the whole file (tests/test_loudness.py).
@@ -201,8 +204,8 @@ def programme_filters(target: Loudness, gain: float, ceiling: float, sample_rate
 
 
 # Calibrating the limiter's share (``normalise``'s ``calibrate``) on a sample of a long programme: 20 s of
-# every 200 s, after levelling (which needs the whole signal) and before the limiter (which costs). On the
-# 30-minute bench input the sample read -16.0 LUFS like the whole programme, for 2.1 CPU-s instead of 7.8.
+# every 200 s, after levelling (which needs the whole signal) and before the limiter (which costs). The
+# sample reads like the whole programme (tests/test_loudness.py) for a fraction of the work.
 CALIBRATION_SAMPLE_S, CALIBRATION_EVERY_S = 20, 200
 CALIBRATION_WHOLE_BELOW_S = 600  # shorter programmes are measured whole: it costs little
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from pipeline.model.config import Loudness
 from pipeline.model.records import LoudnessStats
@@ -25,22 +25,20 @@ LEVELLING_FILTERS: dict[str, tuple[str, dict] | None] = {
 }
 
 # MP3 encoding raises the true peak by up to ~0.7 dB, and alimiter limits sample peaks, so the
-# limiter runs oversampled with this much margin below the requested true-peak ceiling. 2x, not 4x:
-# on the 30-minute two-speaker bench input the delivered MP3 measured -2.1 dBTP at 2x and -2.0 at 4x
-# (ceiling -2.0), and 2x costs 6 CPU-s instead of 10 (the delivered true peak is measured on every
-# encode anyway, and a miss lowers the ceiling and encodes again).
+# limiter runs oversampled with this much margin below the requested true-peak ceiling. 2x, not 4x: the
+# delivered true peak differs by a tenth of a dB for much less work, and it is measured on every encode
+# anyway (a miss lowers the ceiling and encodes again). The measurements: README, Benchmarks.
 LIMITER_MARGIN_DB = 1.0
 OVERSAMPLE = 2
-# swresample's default filter is 32 taps; 16 around the limiter cost 4.0 CPU-s for 30 minutes instead of 7.0,
-# with the same delivered loudness and true peak (-16.1 LUFS, -2.0 dBTP on the bench input). What a shorter
-# filter lets through lies near the top of the band, above the 16-17 kHz the MP3 and AAC encoders keep at
-# 128 kbit/s.
+# swresample's default filter is 32 taps; 16 around the limiter cost much less for the same delivered
+# loudness and true peak. What a shorter filter lets through lies near the top of the band, above the
+# 16-17 kHz the MP3 and AAC encoders keep at 128 kbit/s.
 RESAMPLER_TAPS = 16
 
 # True peak per ITU-R BS.1770-4 Annex 2: upsample to at least 176.4 kHz with a short interpolation filter
 # (the annex's example has 12 taps per phase) and take the highest sample. ffmpeg's own ebur128
-# ``peak=true`` does the same with swresample's default 32-tap filter, which costs 4.6 CPU-s for 30
-# minutes of stereo; this meter costs 2.4 and reads within 0.1 dB of it (tests/test_loudness.py).
+# ``peak=true`` does the same with swresample's default 32-tap filter, at about twice the cost; this meter
+# reads within 0.1 dB of it (tests/test_loudness.py).
 # volumedetect counts 16-bit samples, so the signal is lowered first: peaks up to +PEAK_HEADROOM_DB dBTP
 # still read correctly instead of clipping at 0.
 TRUE_PEAK_MIN_RATE = 176400
@@ -53,6 +51,15 @@ EBUR128_FRAME = re.compile(
     r"\bt:\s*(?P<t>\d+(?:\.\d+)?)\s+TARGET:\s*-?\d+\s+LUFS\s+"
     r"M:\s*(?P<m>-?\d+(?:\.\d+)?|-?inf|nan)\s+S:\s*(?P<s>-?\d+(?:\.\d+)?|-?inf|nan)"
 )
+
+
+def ebur128_frames(text: str) -> Iterator[tuple[float, float, float]]:
+    """Pure: ``(t, momentary, short_term)`` of each frame-log line in ``text``, as ebur128 printed them
+    (silence as -120.7, nan or -inf): the one reader of that line, for every recorder of it."""
+    for m in EBUR128_FRAME.finditer(text):
+        yield float(m["t"]), float(m["m"]), float(m["s"])
+
+
 ABSOLUTE_GATE = -70.0  # LUFS (ITU-R BS.1770-4, EBU Tech 3342)
 RELATIVE_GATE_LU = 10.0  # integrated loudness: blocks more than this below the abs-gated mean do not count
 LRA_RELATIVE_GATE_LU = 20.0  # loudness range: the same, for short-term values

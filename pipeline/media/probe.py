@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.model.errors import InputError, ToolError
-from pipeline.media.runner import run
+from pipeline.media.runner import ffmpeg_args, ffprobe_args, run
 
 MIN_SECONDS = 3.0
 
@@ -75,7 +75,7 @@ def probe(path: Path) -> Probe:
     if path.stat().st_size == 0:
         raise InputError("file is empty", str(path))
     try:
-        proc = run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)])
+        proc = run(ffprobe_args("-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)))
     except ToolError as e:
         if e.returncode is None:
             raise
@@ -118,8 +118,7 @@ def check_whole(p: Probe) -> None:
         missing = wav_missing_bytes(f.read(4096), p.size or p.path.stat().st_size)
     if missing:
         raise InputError(f"truncated: the WAV header promises {missing} more bytes than the file holds", str(p.path))
-    proc = run(["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-xerror", "-i", str(p.path),
-                "-map", "0:a:0", "-f", "null", "-"], check=False)
+    proc = run(ffmpeg_args("-v", "error", "-xerror", "-i", str(p.path), "-map", "0:a:0", "-f", "null", "-"), check=False)
     if proc.returncode != 0:
         lines = [line.strip() for line in proc.stderr.splitlines() if line.strip()]
         first = lines[0].removeprefix(f"{p.path}: ") if lines else f"ffmpeg exit {proc.returncode}"

@@ -1,4 +1,5 @@
-"""The one place that runs external tools (ffmpeg, ffprobe). Commands are lists, never shell strings."""
+"""The one place that runs external tools (ffmpeg, ffprobe). Commands are lists, never shell strings, and every
+ffmpeg or ffprobe command line is built by ``ffmpeg_args`` or ``ffprobe_args``."""
 
 from __future__ import annotations
 
@@ -70,6 +71,30 @@ def tool_path(name: str) -> str:
     return path
 
 
+def ffmpeg_args(*args: str) -> list[str]:
+    """ffmpeg with the flags every call wants: no banner, no stdin, overwrite our own temp outputs."""
+    return ["ffmpeg", "-hide_banner", "-nostdin", "-y", *args]
+
+
+def ffprobe_args(*args: str) -> list[str]:
+    """ffprobe with the flags every call wants (it never reads stdin, so it has no ``-nostdin``)."""
+    return ["ffprobe", "-hide_banner", *args]
+
+
+def _resolved(args: Sequence[str]) -> list[str]:
+    """``args`` with the tool's binary for its name (``tool_path``), logged as it will run."""
+    cmd = [tool_path(args[0]), *args[1:]]
+    log.debug("run: %s", shlex.join(cmd))
+    return cmd
+
+
+def _failure(name: str, cmd: list[str], returncode: int, stderr: str) -> ToolError:
+    """What a tool that failed leaves as evidence: its command, exit status and the last lines of its stderr."""
+    tail = "\n".join(stderr.strip().splitlines()[-5:])
+    return ToolError(f"{name} failed (exit {returncode}): {tail.splitlines()[-1] if tail else 'no output'}",
+                     command=cmd, stderr_tail=tail, returncode=returncode)
+
+
 def run(
     args: Sequence[str],
     *,
@@ -83,8 +108,7 @@ def run(
     the result's ``stderr`` then holds the last ``STDERR_TAIL_LINES`` lines only (summaries come last).
     ``nice`` lowers the priority of work that is off the critical path (see ``renice``).
     """
-    cmd = [tool_path(args[0]), *args[1:]]
-    log.debug("run: %s", shlex.join(cmd))
+    cmd = _resolved(args)
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
                           text=True, errors="replace", bufsize=1 if on_stderr_line else -1) as p:
         _track(p, True)
@@ -104,11 +128,7 @@ def run(
             _track(p, False)
     proc = subprocess.CompletedProcess(cmd, p.returncode, stdout, stderr)
     if check and proc.returncode != 0:
-        tail = "\n".join(stderr.strip().splitlines()[-5:])
-        raise ToolError(
-            f"{args[0]} failed (exit {proc.returncode}): {tail.splitlines()[-1] if tail else 'no output'}",
-            command=cmd, stderr_tail=tail, returncode=proc.returncode,
-        )
+        raise _failure(args[0], cmd, proc.returncode, stderr)
     return proc
 
 
@@ -123,16 +143,34 @@ def renice(proc: subprocess.Popen, nice: int) -> None:
             pass  # already gone, or not allowed: it only ran at normal priority
 
 
-def ffmpeg_args(*args: str) -> list[str]:
-    """ffmpeg with the flags every call wants: no banner, no stdin, overwrite our own temp outputs."""
-    return ["ffmpeg", "-hide_banner", "-nostdin", "-y", *args]
-
-
 def _drain(stream, sink: "collections.deque[str]", on_line: Callable[[str], None] | None) -> None:
     for line in stream:
         sink.append(line)
         if on_line:
             on_line(line)
+
+
+def _drain_stderr(proc: subprocess.Popen, sink: "collections.deque[str]",
+                  on_line: Callable[[str], None] | None) -> threading.Thread:
+    """A thread that reads ``proc``'s stderr as text into ``sink`` (and ``on_line``), so no pipe fills up."""
+    text = io.TextIOWrapper(proc.stderr, errors="replace", newline=None)
+    thread = threading.Thread(target=_drain, args=(text, sink, on_line), daemon=True)
+    thread.start()
+    return thread
+
+
+def _copy_out(source, output: "os.PathLike[str]", tee: subprocess.Popen | None) -> None:
+    """``source``'s bytes into the file ``output``, and into ``tee``'s stdin as well while it reads them."""
+    with open(output, "wb") as out:
+        while chunk := source.read(1 << 16):
+            out.write(chunk)
+            if tee is not None:
+                try:
+                    tee.stdin.write(chunk)
+                except BrokenPipeError:
+                    pass
+    if tee is not None:
+        tee.stdin.close()
 
 
 def run_chain(
@@ -154,13 +192,10 @@ def run_chain(
     Any failing process raises ToolError with its command and stderr tail; what reached ``output`` stays
     (callers write it in their temporary folder, which goes with them).
     """
-    cmds = [[tool_path(c[0]), *c[1:]] for c in (producer, encoder, *( [measurer] if measurer else []))]
-    for cmd in cmds:
-        log.debug("run: %s", shlex.join(cmd))
+    cmds = [_resolved(c) for c in (producer, encoder, *([measurer] if measurer else []))]
     procs: list[subprocess.Popen] = []
     errs = [collections.deque(maxlen=STDERR_TAIL_LINES) for _ in cmds]
     callbacks = [on_stderr_line, None, on_measurer_line]
-    threads = []
 
     def start(cmd: list[str], stdin, stdout) -> subprocess.Popen:
         proc = subprocess.Popen(cmd, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE)
@@ -173,22 +208,10 @@ def run_chain(
         p2 = start(cmds[1], p1.stdout, subprocess.PIPE)
         p1.stdout.close()  # so p1 sees SIGPIPE if p2 dies
         p3 = start(cmds[2], subprocess.PIPE, subprocess.DEVNULL) if measurer else None
-        for i, p in enumerate(procs):
+        for p in procs:
             renice(p, nice)
-            text = io.TextIOWrapper(p.stderr, errors="replace", newline=None)
-            t = threading.Thread(target=_drain, args=(text, errs[i], callbacks[i]), daemon=True)
-            t.start()
-            threads.append(t)
-        with open(output, "wb") as out:
-            while chunk := p2.stdout.read(1 << 16):
-                out.write(chunk)
-                if p3 is not None:
-                    try:
-                        p3.stdin.write(chunk)
-                    except BrokenPipeError:
-                        pass
-        if p3 is not None:
-            p3.stdin.close()
+        threads = [_drain_stderr(p, err, on_line) for p, err, on_line in zip(procs, errs, callbacks)]
+        _copy_out(p2.stdout, output, p3)
         for p in procs:
             p.wait()
         for t in threads:
@@ -202,7 +225,37 @@ def run_chain(
             _track(p, False)
     for cmd, p, err in zip(cmds, procs, errs):
         if p.returncode != 0:
-            tail = "\n".join("".join(err).strip().splitlines()[-5:])
-            raise ToolError(f"{os.path.basename(cmd[0])} failed (exit {p.returncode}): {tail.splitlines()[-1] if tail else 'no output'}",
-                            command=cmd, stderr_tail=tail, returncode=p.returncode)
+            raise _failure(os.path.basename(cmd[0]), cmd, p.returncode, "".join(err))
     return "".join(errs[2]) if measurer else None
+
+
+def start_forked(work: Callable[[], bytes]) -> Callable[[], bytes]:
+    """Start ``work`` in a forked copy of this process, on another core, and return what waits for its bytes.
+
+    A copy that fails is not trusted: ``work`` then runs again here, so its error is raised in this process.
+    Where fork is not available, or there is one core, ``work`` runs here when its bytes are asked for.
+    """
+    if sys.platform != "linux" or (os.cpu_count() or 1) < 2:
+        return work
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # the copy: write the bytes into the pipe, then leave without any clean-up
+        status = 1
+        try:
+            os.close(read_end)
+            data = work()
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(data)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+
+    def result() -> bytes:
+        with os.fdopen(read_end, "rb") as pipe:
+            data = pipe.read()
+        if os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) != 0:
+            return work()
+        return data
+
+    return result

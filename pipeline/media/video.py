@@ -1,4 +1,4 @@
-"""The seminar media path: web MP4, poster frame, audio-only MP3, captions and slides.
+"""The seminar media path: web MP4, poster frame and audio-only MP3.
 
 The MP4 is H.264 (yuv420p) + AAC-LC with ``+faststart``, which every browser plays. When the
 recording's video is already that, it is copied untouched and only the audio is processed, so an
@@ -9,9 +9,6 @@ limiter, then measure what was delivered, correcting the gain once if it missed)
 
 from __future__ import annotations
 
-import bisect
-import mmap
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,12 +19,13 @@ from pipeline.media.audio import (
     EncodedAudio, Progress, SourceLoudness, calibration_filters, chain_filters, compile_command, master_mp3, measure,
     measure_command, normalise, parse_measurement, programme_filters, progress_reader,
 )
-from pipeline.media.chart import Curve, CurveRecorder
-from pipeline.model.config import Loudness
-from pipeline.model.errors import InputError
+from pipeline.media.curves import CurveRecorder
 from pipeline.media.probe import Probe, Stream, probe, require_audio
-from pipeline.model.records import LoudnessStats
 from pipeline.media.runner import ffmpeg_args, run, run_chain
+from pipeline.model.config import Loudness
+from pipeline.model.curves import Curve
+from pipeline.model.errors import InputError
+from pipeline.model.records import LoudnessStats
 
 # Browsers decode these H.264 profiles (Main and High in 8-bit 4:2:0 everywhere); not High 10, 4:2:2,
 # 4:4:4 (which x264 also writes for a lossless yuv420p encode) or Extended.
@@ -37,20 +35,15 @@ WEB_H264_PROFILES = frozenset({"Constrained Baseline", "Baseline", "Main", "High
 AAC_RATE = 48000
 AAC_BITRATE = "128k"
 # What the AAC encoder alone takes away from the programme's loudness: less than 0.1 LU. The limiter's
-# share (measured on the espeak-ng two-speaker sample: 0.5 LU at -16 LUFS, 0.0 at -23 LUFS, so no
-# fixed first guess fits both) is measured before the first encode by a filter-only pass (normalise's
-# ``calibrate``) on a sample of the programme, which costs a thirtieth of the AAC encode a missed guess
-# would repeat.
+# share depends on the programme and the target, so no fixed first guess fits; it is measured before the
+# first encode by a filter-only pass (normalise's ``calibrate``) on a sample of the programme, far cheaper
+# than the AAC encode a missed guess would repeat.
 AAC_SHIFT_LU = 0.05
 
 # Re-encoding, only when the recording's video is not web-ready. Seminar recordings are screen-captured
-# slides with a speaker inset, 720p or 1080p: mostly still pictures with sharp text. Measured on 20 s
-# 1080p30 clips, CPU seconds (user+sys, 2 cores, ffmpeg 5.1 / x264 164), kbit/s, SSIM against the source:
-#   slides + speaker   ultrafast 4.3 s 2057k .9979 | veryfast 7.9 s 552k .9971 | medium 13.2 s 607k .9975
-#   testsrc2           ultrafast 6.8 s 15.5M .9817 | veryfast 15.6 s 5.4M .979 | medium 30.7 s 6.1M .9796
-# veryfast at CRF 23 (x264's default CRF) costs 0.4 CPU-s per second of slides (an hour: 24 CPU-minutes,
-# about 12 minutes on two idle cores), 60 % of what medium costs, for files no larger and an SSIM 0.0004
-# lower. At veryfast, CRF 20 grows slides by 30 % for +0.0005 SSIM; CRF 26 saves 25 % for -0.0008.
+# slides with a speaker inset, 720p or 1080p: mostly still pictures with sharp text. For those, x264's
+# veryfast preset at its default CRF 23 makes files no larger than medium, with an SSIM barely lower, in
+# much less CPU time; other CRFs trade size for quality that slides do not show (README, Benchmarks).
 # Larger sources are scaled down to fit 1920x1080.
 X264_CRF = 23
 X264_PRESET = "veryfast"
@@ -95,13 +88,15 @@ def is_web_ready(p: Probe) -> bool:
 # --- the web MP4 ---------------------------------------------------------------------------------
 
 def master_mp4(p: Probe, target: Loudness, out: Path, *, progress: Progress | None = None,
-               on_pass: Callable[[str], None] | None = None, measured: SourceLoudness | None = None) -> EncodedVideo:
+               on_pass: Callable[[str], None] | None = None, measured: SourceLoudness | None = None,
+               on_encode_start: Callable[[], None] | None = None) -> EncodedVideo:
     """The web MP4 of recording ``p`` at ``out``: video copied when web-ready (else H.264), audio normalised.
 
     The audio passes make the AAC alone (filter process | AAC encoder, the bytes measured on the way, so the
     gain is corrected without copying the video again); the video is muxed in once at the end, with
     ``+faststart``. ``measured`` (from ``audio.measure_source``, stereo) skips measuring the source.
     ``out`` should be in a working folder: a re-encoded video and the AAC are kept beside it until the end.
+    ``on_encode_start`` is called once, as the first AAC encode (the longest step, on one core) starts.
     """
     video = require_video(p)
     require_audio(p)
@@ -119,7 +114,11 @@ def master_mp4(p: Probe, target: Loudness, out: Path, *, progress: Progress | No
 
         delivered = [CurveRecorder()]  # the last pass's: that is the sound delivered
 
+        starting = [on_encode_start] if on_encode_start else []
+
         def encode(gain: float, ceiling: float) -> LoudnessStats:
+            while starting:
+                starting.pop()()
             producer, encoder, measurer = aac_commands(p, programme_filters(target, gain, ceiling, AAC_RATE))
             delivered[0] = CurveRecorder()
             return parse_measurement(run_chain(producer, encoder, sound, measurer=measurer,
@@ -200,166 +199,3 @@ def audio_only_mp3(p: Probe, target: Loudness, out: Path, *, progress: Progress 
     ``measured`` (from ``audio.measure_source``) is used when it was measured the way the MP3 is (mono or not)."""
     require_audio(p)
     return master_mp3(p, target, out, progress=progress, on_pass=on_pass, measured=measured, nice=nice)
-
-
-# --- captions ------------------------------------------------------------------------------------
-
-_ARROW = re.compile(r"^(?P<start>\S+?)\s*-->\s*(?P<end>\S+)(?P<rest>.*)$")
-_VTT_TIME = re.compile(r"^(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})$")
-_SRT_TIME = re.compile(r"^(\d{1,3}):([0-5]?\d):([0-5]?\d)[,.](\d{1,3})$")
-_VTT_HEADER = re.compile(r"^WEBVTT(?:[ \t].*)?$")
-_SRT_TAG = re.compile(r"<(/?)(i|b|u|font)\b[^>]*>|\{\\[^}]*\}", re.I)
-
-
-def _ms(match: re.Match) -> int:
-    h, m, s, frac = match.groups()
-    return ((int(h or 0) * 60 + int(m)) * 60 + int(s)) * 1000 + int(frac.ljust(3, "0"))
-
-
-def _vtt_time(ms: int) -> str:
-    return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
-
-
-def _timing(line: str, pattern: re.Pattern) -> tuple[int, int, str] | None:
-    arrow = _ARROW.match(line.strip())
-    if not arrow:
-        return None
-    start, end = pattern.match(arrow["start"]), pattern.match(arrow["end"])
-    if not (start and end):
-        return None
-    return _ms(start), _ms(end), arrow["rest"].strip()
-
-
-def vtt_from_text(text: str, where: str = "captions") -> str:
-    """Pure: WebVTT checked, or SRT converted to WebVTT; line ends normalised, no BOM."""
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    if _VTT_HEADER.match(text.split("\n", 1)[0]):
-        return _check_vtt(text, where)
-    blocks = _srt_blocks(text)
-    if blocks and _timing_at(blocks[0][1]) is not None:
-        return _srt_to_vtt(blocks, where)
-    raise InputError("neither WebVTT nor SRT captions", where)
-
-
-def _check_vtt(text: str, where: str) -> str:
-    cues = 0
-    for number, line in enumerate(text.split("\n"), 1):
-        if "-->" not in line:
-            continue
-        timing = _timing(line, _VTT_TIME)
-        if timing is None:
-            hint = " (WebVTT writes a '.' before the milliseconds)" if _timing(line, _SRT_TIME) else ""
-            raise InputError(f"WebVTT line {number}: not a cue timing: {line.strip()[:60]!r}{hint}", where)
-        if timing[1] < timing[0]:
-            raise InputError(f"WebVTT line {number}: the cue ends before it starts", where)
-        cues += 1
-    if not cues:
-        raise InputError("WebVTT captions without a single cue", where)
-    return text if text.endswith("\n") else text + "\n"
-
-
-def _srt_blocks(text: str) -> list[tuple[int, list[str]]]:
-    """(first line number, lines) of each blank-line separated block."""
-    blocks, current, first = [], [], 0
-    for number, line in enumerate(text.split("\n"), 1):
-        if line.strip():
-            if not current:
-                first = number
-            current.append(line.rstrip())
-        elif current:
-            blocks.append((first, current))
-            current = []
-    if current:
-        blocks.append((first, current))
-    return blocks
-
-
-def _timing_at(lines: list[str]) -> int | None:
-    """Where a block's SRT timing line is: first, or after a numeric counter."""
-    for i in (0, 1):
-        if i < len(lines) and (i == 0 or lines[0].strip().isdigit()) and _timing(lines[i], _SRT_TIME):
-            return i
-    return None
-
-
-def _srt_text(line: str) -> str:
-    """SRT cue text as WebVTT cue text: <i>, <b>, <u> kept; <font> and {\\an8} dropped; &, < and --> escaped."""
-    out, pos = [], 0
-    for tag in _SRT_TAG.finditer(line):
-        out.append(_escape(line[pos:tag.start()]))
-        if tag[2] and tag[2].lower() != "font":
-            out.append(f"<{tag[1]}{tag[2].lower()}>")
-        pos = tag.end()
-    out.append(_escape(line[pos:]))
-    return "".join(out)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace("-->", "--&gt;")
-
-
-def _srt_to_vtt(blocks: list[tuple[int, list[str]]], where: str) -> str:
-    cues: list[list[str]] = []
-    for first, lines in blocks:
-        at = _timing_at(lines)
-        if at is None:
-            # A counter and a line after it, or an arrow: a cue whose timing is broken. Else more cue text.
-            bad = next((i for i, line in enumerate(lines) if "-->" in line),
-                       1 if lines[0].strip().isdigit() and len(lines) > 1 else None)
-            if bad is not None:
-                raise InputError(f"SRT line {first + bad}: not a cue timing: {lines[bad].strip()[:60]!r}", where)
-            cues[-1].extend(_srt_text(line) for line in lines)  # a blank line inside a cue's text
-            continue
-        start, end, _position = _timing(lines[at], _SRT_TIME)
-        if end < start:
-            raise InputError(f"SRT line {first + at}: the cue ends before it starts", where)
-        cues.append([f"{_vtt_time(start)} --> {_vtt_time(end)}", *(_srt_text(line) for line in lines[at + 1:])])
-    return "WEBVTT\n\n" + "\n\n".join("\n".join(cue) for cue in cues) + "\n"
-
-
-def _decode(data: bytes) -> str:
-    """Captions as text: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252 (older SRT tools)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def captions_to_vtt(path: Path) -> bytes:
-    """The captions at ``path`` (WebVTT or SRT) as WebVTT in UTF-8, or a refusal naming the file."""
-    if not path.is_file():
-        raise InputError("file not found", str(path))
-    return vtt_from_text(_decode(path.read_bytes()), str(path)).encode("utf-8")
-
-
-# --- slides --------------------------------------------------------------------------------------
-
-_OBJ = re.compile(rb"(?<![0-9])(\d+)\s+\d+\s+obj\b")
-_PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
-
-
-def check_pdf(path: Path) -> int | None:
-    """Refuse what is not a whole PDF; return its page count when the page objects are plainly visible.
-
-    Pages are counted as distinct objects of ``/Type /Page`` (so an incremental update that rewrote a
-    page does not count twice). PDFs that keep their objects in compressed object streams give None.
-    """
-    if not path.is_file():
-        raise InputError("file not found", str(path))
-    size = path.stat().st_size
-    if size == 0:
-        raise InputError("not a PDF (the file is empty)", str(path))
-    with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        if data.find(b"%PDF-", 0, 1024) < 0:
-            raise InputError("not a PDF (no %PDF- header)", str(path))
-        if data.find(b"%%EOF", max(0, size - 2048)) < 0:
-            raise InputError("not a whole PDF (no %%EOF at the end: cut short?)", str(path))
-        objects = [(m.start(), m.group(1)) for m in _OBJ.finditer(data)]
-        starts = [start for start, _ in objects]
-        pages = set()
-        for m in _PAGE.finditer(data):
-            i = bisect.bisect_right(starts, m.start()) - 1
-            pages.add(objects[i][1] if i >= 0 else m.start())
-    return len(pages) or None

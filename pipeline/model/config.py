@@ -1,9 +1,21 @@
-"""Site and show configuration (``feeds/*.toml``), validated as a whole before any work starts."""
+"""Site and show configuration (``feeds/*.toml``), declared key by key and validated as a whole before any work.
+
+``SITE_KEYS`` and ``SHOW_KEYS`` are the one description of every key: its type, default, the rule its value
+must meet and what it means. From them come the parsing (every problem at once, each as
+``Config value '<key>' in <file>: ...``, an unknown key with the nearest known one), the files that
+``publish init`` writes, and the README's Configuration reference (``python -m pipeline.model.config README.md``).
+"""
 
 from __future__ import annotations
 
+import difflib
+import json
 import re
+import sys
+import textwrap
 import tomllib
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,16 +25,166 @@ SHOW_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # ISO 639-1 codes plus the region-qualified forms apps accept (RSS 2.0 language, RFC 5646 subset).
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
+HTTP_URL = re.compile(r"^https?://")
 
+
+# --- the declaration: types, rules, keys ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Type:
+    """A TOML type as the reference names it and as a problem describes it."""
+
+    name: str  # in the reference: text, number, ...
+    noun: str  # in a problem: "must be {noun}"
+    accepts: Callable[[object], bool]
+
+
+TEXT = Type("text", "text", lambda v: isinstance(v, str))
+BOOL = Type("true/false", "true or false", lambda v: isinstance(v, bool))
+# TOML's integers are numbers too; a bool is not, although Python counts it as an int.
+NUMBER = Type("number", "a number", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
+TABLE = Type("table", "a table", lambda v: isinstance(v, dict))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a value must meet: ``text`` for the reference; ``problem(value, file)`` says what is wrong, or None."""
+
+    text: str
+    problem: Callable[[object, Path], str | None]
+
+
+def one_of(*choices: str) -> Rule:
+    said = " or ".join([", ".join(f"'{c}'" for c in choices[:-1]), f"'{choices[-1]}'"])
+    return Rule(", ".join(f"`{c}`" for c in choices),
+                lambda v, _file: None if v in choices else f"must be {said}, got {v!r}")
+
+
+def between(low: float, high: float, unit: str) -> Rule:
+    return Rule(f"{low} to {high} {unit}",
+                lambda v, _file: None if low <= v <= high else f"{v} {unit} is outside {low}..{high}")
+
+
+def matching(pattern: re.Pattern, text: str, problem: Callable[[object], str]) -> Rule:
+    return Rule(text, lambda v, _file: None if pattern.match(v) else problem(v))
+
+
+def _not_a_uuid(value: str, _file: Path) -> str | None:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return f"{value!r} is not a UUID"
+    return None
+
+
+def _no_file_beside(value: str, file: Path) -> str | None:
+    return None if (file.parent / value).is_file() else f"{file.parent / value} does not exist"
+
+
+OWNER_EMAIL_MISSING = "an e-mail address is required (Apple shows it to no one but uses it to verify ownership)"
+LINK_MISSING = "the show's web page (an http(s) URL) is required"
+AN_HTTP_URL = Rule("an http(s) URL",
+                   lambda v, _file: None if HTTP_URL.match(v) else f"must be an http(s) URL, got {v!r}")
+
+A_STORE_URL = Rule("`file://FOLDER` or `s3://bucket/prefix`", lambda v, _file: (
+    None if v.startswith(("file://", "s3://")) else f"must start with file:// or s3://, got {v!r}"))
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED = _Required()
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of a configuration file; ``name`` is dotted for a key inside a table (``owner.email``)."""
+
+    name: str
+    type: Type
+    default: object = None  # REQUIRED: must be given; None: may be left out
+    help: str = ""
+    rule: Rule | None = None
+    missing: str = "required text is missing"  # the problem when a REQUIRED key is left out
+    default_text: str | None = None  # the default as the reference says it, where other keys decide it
+
+
+SITE_KEYS: tuple[Key, ...] = (
+    Key("storage", TEXT, "file://public", rule=A_STORE_URL,
+        help="Where published objects go: a local folder laid out exactly like the bucket (served by "
+             "`publish serve`), or `s3://bucket/prefix` in production."),
+    Key("base_url", TEXT, "http://127.0.0.1:8000", rule=AN_HTTP_URL,
+        help="The public address of the store's root, as listeners reach it (e.g. `https://media.example.no`)."),
+    Key("website", TEXT, "https://www.dfo.no", rule=AN_HTTP_URL,
+        help="The organisation's web site: the archive pages link to it."),
+)
+
+SHOW_KEYS: tuple[Key, ...] = (
+    Key("kind", TEXT, "podcast", rule=one_of("podcast", "seminar"),
+        help="`podcast`: audio episodes; `seminar`: a series of video recordings with archive pages."),
+    Key("title", TEXT, REQUIRED, help="The show's name, as podcast apps list it."),
+    Key("description", TEXT, REQUIRED, help="A few sentences about the show, for podcast apps."),
+    Key("author", TEXT, REQUIRED, help="The organisation that publishes it, as podcast apps show it."),
+    Key("owner", TABLE, help="Who owns the feed (`itunes:owner`)."),
+    Key("owner.name", TEXT, default_text="`author`", help="The owner's name."),
+    Key("owner.email", TEXT, REQUIRED, rule=matching(EMAIL, "an e-mail address", lambda v: OWNER_EMAIL_MISSING),
+        missing=OWNER_EMAIL_MISSING,
+        help="Apple shows it to no one but uses it to verify ownership; also the owner of `podcast:locked`."),
+    Key("language", TEXT, "no", rule=matching(LANGUAGE, "a language code",
+        lambda v: f"{v!r} is not a language code such as 'no' or 'nb'"),
+        help="The show's language (RSS `<language>`): `no`, `nb`, `nn`, `en`..."),
+    Key("category", TEXT, REQUIRED, missing="required (an Apple Podcasts category, e.g. 'Government')",
+        help="An Apple Podcasts category, e.g. `Government` "
+             "(https://podcasters.apple.com/support/1691-apple-podcasts-categories)."),
+    Key("subcategory", TEXT, help="An Apple Podcasts subcategory of `category`."),
+    Key("explicit", BOOL, False, help="Mark the show explicit (`itunes:explicit`)."),
+    Key("type", TEXT, "episodic", rule=one_of("episodic", "serial"),
+        help="`episodic`: apps show the newest first; `serial`: in order (`itunes:type`)."),
+    Key("artwork", TEXT, default_text="`<show>.jpg`", rule=Rule("a file beside the show's file", _no_file_beside),
+        help="Square JPEG or PNG, 1400-3000 px, beside this file."),
+    Key("link", TEXT, REQUIRED, rule=matching(HTTP_URL, "an http(s) URL", lambda v: LINK_MISSING), missing=LINK_MISSING,
+        help="The show's web page (RSS `<link>`)."),
+    Key("copyright", TEXT, help="The copyright line of the feed and the pages."),
+    Key("organiser", TEXT, default_text="`author`",
+        help="Seminar series: the organiser the pages name."),
+    Key("default_place", TEXT, help="Seminar series: where a seminar took place when `publish seminar` says nothing."),
+    Key("require_captions", BOOL, False,
+        help="Seminar series: refuse a recording without captions (`false`: publish it with a warning)."),
+    Key("new_feed_url", TEXT, rule=AN_HTTP_URL,
+        help="When the show moves: the new feed's address (`itunes:new-feed-url`)."),
+    Key("locked", BOOL, True,
+        help="`podcast:locked`: `true` keeps other hosts from importing the show; `false` allows a move."),
+    Key("medium", TEXT, default_text="`podcast` (`video` for a seminar series)",
+        help="`podcast:medium`: `podcast`, `video`, `music`... (checked with the feed)."),
+    Key("podcast_guid", TEXT, rule=Rule("a UUID", _not_a_uuid),
+        help="The `podcast:guid` of a show brought from another host; otherwise assigned once, in the store."),
+    Key("loudness", TABLE, help="The loudness target of the show's media."),
+    Key("loudness.integrated", NUMBER, -16.0, rule=between(-40, -5, "LUFS"),
+        help="Integrated loudness (LUFS): -16 for podcasts (Apple, Spotify, AES TD1004), -23 for EBU R128."),
+    Key("loudness.true_peak", NUMBER, -1.0, rule=between(-9, 0, "dBTP"), help="The highest true peak (dBTP)."),
+    Key("loudness.levelling", TEXT, "dynaudnorm", rule=one_of("dynaudnorm", "speechnorm", "none"),
+        help="Evens out the speakers before the gain; `none` turns it off."),
+    Key("loudness.tolerance", NUMBER, 1.0, rule=between(0.1, 5, "LU"),
+        help="Refuse to publish when the delivered file misses the target by more than this (LU)."),
+)
+
+
+def default_of(name: str, keys: tuple[Key, ...] = SHOW_KEYS):
+    return next(k.default for k in keys if k.name == name)
+
+
+# --- what the rest of the pipeline uses ----------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Loudness:
     """A loudness target. Levelling evens out speakers before the gain; 'none' turns it off."""
 
-    integrated: float = -16.0
-    true_peak: float = -1.0
-    levelling: str = "dynaudnorm"  # dynaudnorm | speechnorm | none
-    tolerance: float = 1.0  # refuse to publish when the delivered file misses by more than this (LU)
+    integrated: float = default_of("loudness.integrated")
+    true_peak: float = default_of("loudness.true_peak")
+    levelling: str = default_of("loudness.levelling")  # dynaudnorm | speechnorm | none
+    tolerance: float = default_of("loudness.tolerance")  # LU the delivered file may miss the target by
 
 
 @dataclass(frozen=True)
@@ -66,15 +228,95 @@ class Show:
     organiser: str | None = None
     default_place: str | None = None
     require_captions: bool = False
-    extra: dict = field(default_factory=dict)
+    # Podcasting 2.0 and moving a show.
+    new_feed_url: str | None = None
+    locked: bool = True
+    medium: str | None = None  # None: 'podcast', or 'video' for a seminar series
+    podcast_guid: str | None = None  # None: the one recorded in the store
 
     @property
     def feed_key(self) -> str:
         return f"{self.id}/feed.xml"
 
 
-DEFAULT_SITE = {"storage": "file://public", "base_url": "http://127.0.0.1:8000", "website": "https://www.dfo.no"}
+# --- reading a file against its declaration ------------------------------------------------------------
 
+def _shown(value: object) -> str:
+    """A TOML value as a problem quotes it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _unknown(keys: tuple[Key, ...], table: str, data: dict) -> list[tuple[str, str]]:
+    """(dotted name, problem) for each key of ``data`` (the table named ``table``) that no Key declares."""
+    prefix = f"{table}." if table else ""
+    here = [k.name[len(prefix):] for k in keys if k.name.startswith(prefix) and "." not in k.name[len(prefix):]]
+    found = []
+    for name in data:
+        if name in here:
+            continue
+        near = [prefix + n for n in difflib.get_close_matches(name, here, n=1)]
+        # A key put in the wrong table, such as `email` at the top instead of inside [owner].
+        near = near or [k.name for k in keys if k.name.rpartition(".")[2] == name]
+        hint = f"; did you mean '{near[0]}'?" if near else " (the README's Configuration reference lists every key)"
+        found.append((prefix + name, f"unknown key{hint}"))
+    return found
+
+
+def _check(keys: tuple[Key, ...], key: Key, value: object, file: Path) -> tuple[object, str | None]:
+    """The value as the pipeline uses it, and what is wrong with it (None when nothing)."""
+    if not key.type.accepts(value):
+        children = ", ".join(k.name for k in keys if k.name.startswith(f"{key.name}."))
+        return None, f"must be {key.type.noun}{f' ({children})' if children else ''}, got {_shown(value)}"
+    if key.type is NUMBER:
+        value = float(value)
+    return value, key.rule.problem(value, file) if key.rule else None
+
+
+def read_values(keys: tuple[Key, ...], data: dict, file: Path, defaults: dict[str, object] | None = None
+                ) -> dict[str, object]:
+    """Every declared key's value by dotted name: as given, else its default (``defaults`` first).
+
+    Raises one ConfigError with every problem of the file: wrong types, broken rules, missing and unknown keys.
+    A table of the wrong type is reported once, not again for each key inside it.
+    """
+    problems = _unknown(keys, "", data)
+    tables: dict[str, dict | None] = {"": data}
+    values: dict[str, object] = {}
+    for key in keys:
+        parent, _, leaf = key.name.rpartition(".")
+        table = tables.get(parent)
+        value = table.get(leaf) if table is not None else None
+        if isinstance(value, str) and not value.strip():
+            value = None  # blank text is as good as none
+        if value is None:
+            value = (defaults or {}).get(key.name, key.default)
+            if value is REQUIRED:
+                if table is not None:
+                    problems.append((key.name, key.missing))
+                value = None
+        problem = None
+        if value is not None:
+            value, problem = _check(keys, key, value.strip() if isinstance(value, str) else value, file)
+        if problem:
+            problems.append((key.name, problem))
+        elif key.type is TABLE and table is not None:
+            value = {} if value is None else value  # a table left out: its keys take their defaults
+            problems += _unknown(keys, key.name, value)
+        if key.type is TABLE:
+            tables[key.name] = value
+        values[key.name] = None if problem else value
+    if problems:
+        raise ConfigError([f"Config value '{name}' in {file}: {text}" for name, text in problems])
+    return values
+
+
+# --- the two files ---------------------------------------------------------------------------------------
 
 def find_root(start: Path | None = None) -> Path:
     """The project folder: the nearest parent holding feeds/site.toml (or the start folder)."""
@@ -96,20 +338,11 @@ def _read_toml(path: Path) -> dict:
 
 
 def load_site(root: Path) -> Site:
+    """``feeds/site.toml`` under ``root``; without the file, the declared defaults."""
     path = root / "feeds" / "site.toml"
-    data = dict(DEFAULT_SITE)
-    if path.is_file():
-        data.update(_read_toml(path))
-    problems = []
-    storage = str(data["storage"])
-    if not (storage.startswith("file://") or storage.startswith("s3://")):
-        problems.append(f"Config value 'storage' in {path}: must start with file:// or s3://, got {storage!r}")
-    base_url = str(data["base_url"]).rstrip("/")
-    if not re.match(r"^https?://", base_url):
-        problems.append(f"Config value 'base_url' in {path}: must be an http(s) URL, got {base_url!r}")
-    if problems:
-        raise ConfigError(problems)
-    return Site(root=root, storage=storage, base_url=base_url, website=str(data.get("website", "")))
+    values = read_values(SITE_KEYS, _read_toml(path) if path.is_file() else {}, path)
+    return Site(root=root, storage=values["storage"], base_url=values["base_url"].rstrip("/"),
+                website=values["website"])
 
 
 def show_ids(site: Site) -> list[str]:
@@ -126,70 +359,90 @@ def load_show(site: Site, show_id: str) -> Show:
 
 def parse_show(show_id: str, data: dict, path: Path) -> Show:
     """Build a Show, collecting every problem as ``Config value '<key>' in <file>: ...``."""
-    problems: list[str] = []
-
-    def need(key: str) -> str:
-        value = data.get(key)
-        if not isinstance(value, str) or not value.strip():
-            problems.append(f"Config value '{key}' in {path}: required text is missing")
-            return ""
-        return value.strip()
-
-    title, description, author = need("title"), need("description"), need("author")
-    owner = data.get("owner") or {}
-    owner_name = owner.get("name") or author
-    owner_email = owner.get("email", "")
-    if not EMAIL.match(owner_email or ""):
-        problems.append(f"Config value 'owner.email' in {path}: an e-mail address is required (Apple shows it to no one but uses it to verify ownership)")
-    language = data.get("language", "no")
-    if not isinstance(language, str) or not LANGUAGE.match(language):
-        problems.append(f"Config value 'language' in {path}: {language!r} is not a language code such as 'no' or 'nb'")
-    category = data.get("category", "")
-    if not category:
-        problems.append(f"Config value 'category' in {path}: required (an Apple Podcasts category, e.g. 'Government')")
-    explicit = data.get("explicit", False)
-    if not isinstance(explicit, bool):
-        problems.append(f"Config value 'explicit' in {path}: must be true or false")
-    artwork = path.parent / str(data.get("artwork", f"{show_id}.jpg"))
-    if not artwork.is_file():
-        problems.append(f"Config value 'artwork' in {path}: {artwork} does not exist")
-    link = data.get("link", "")
-    if not re.match(r"^https?://", str(link)):
-        problems.append(f"Config value 'link' in {path}: the show's web page (an http(s) URL) is required")
-    kind = data.get("kind", "podcast")
-    if kind not in ("podcast", "seminar"):
-        problems.append(f"Config value 'kind' in {path}: must be 'podcast' or 'seminar'")
-    show_type = data.get("type", "episodic")
-    if show_type not in ("episodic", "serial"):
-        problems.append(f"Config value 'type' in {path}: must be 'episodic' or 'serial'")
-    ld = data.get("loudness", {}) or {}
-    loudness = Loudness()
-    try:
-        loudness = Loudness(
-            integrated=float(ld.get("integrated", -16.0)),
-            true_peak=float(ld.get("true_peak", -1.0)),
-            levelling=str(ld.get("levelling", "dynaudnorm")),
-            tolerance=float(ld.get("tolerance", 1.0)),
-        )
-    except (TypeError, ValueError) as e:
-        problems.append(f"Config value 'loudness' in {path}: {e}")
-    if not -40 <= loudness.integrated <= -5:
-        problems.append(f"Config value 'loudness.integrated' in {path}: {loudness.integrated} LUFS is outside -40..-5")
-    if not -9 <= loudness.true_peak <= 0:
-        problems.append(f"Config value 'loudness.true_peak' in {path}: {loudness.true_peak} dBTP is outside -9..0")
-    if loudness.levelling not in ("dynaudnorm", "speechnorm", "none"):
-        problems.append(f"Config value 'loudness.levelling' in {path}: must be dynaudnorm, speechnorm or none")
-    if problems:
-        raise ConfigError(problems)
-    known = {"title", "description", "author", "owner", "language", "category", "subcategory", "explicit",
-             "artwork", "link", "kind", "type", "loudness", "copyright", "organiser", "default_place",
-             "require_captions"}
+    v = read_values(SHOW_KEYS, data, path, defaults={"artwork": f"{show_id}.jpg"})
+    loudness = Loudness(**{name.removeprefix("loudness."): value for name, value in v.items()
+                           if name.startswith("loudness.")})
     return Show(
-        id=show_id, title=title, description=description, author=author,
-        owner_name=owner_name, owner_email=owner_email, language=language,
-        category=category, subcategory=data.get("subcategory"), explicit=explicit,
-        artwork=artwork, link=link, kind=kind, show_type=show_type, loudness=loudness,
-        copyright=data.get("copyright"), organiser=data.get("organiser"),
-        default_place=data.get("default_place"), require_captions=bool(data.get("require_captions", False)),
-        extra={k: v for k, v in data.items() if k not in known},
+        id=show_id, title=v["title"], description=v["description"], author=v["author"],
+        owner_name=v["owner.name"] or v["author"], owner_email=v["owner.email"], language=v["language"],
+        category=v["category"], subcategory=v["subcategory"], explicit=v["explicit"],
+        artwork=path.parent / v["artwork"], link=v["link"], kind=v["kind"], show_type=v["type"], loudness=loudness,
+        copyright=v["copyright"], organiser=v["organiser"], default_place=v["default_place"],
+        require_captions=v["require_captions"], new_feed_url=v["new_feed_url"], locked=v["locked"],
+        medium=v["medium"], podcast_guid=v["podcast_guid"],
     )
+
+
+# --- writing and documenting them ------------------------------------------------------------------------
+
+def toml_value(value: object) -> str:
+    """A TOML value: JSON's string escapes are TOML basic-string escapes."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(float(value))
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def render_toml(keys: tuple[Key, ...], values: dict[str, object], heading: str = "") -> str:
+    """TOML text of ``values`` (dotted names; None left out), each key under its help as a comment.
+
+    Keys come in the declaration's order, the tables' after the top-level ones, as TOML requires.
+    """
+    lines = [f"# {line}" for line in heading.splitlines()] + ([""] if heading else [])
+    tables = [k.name for k in keys if k.type is TABLE]
+    for table in ["", *tables]:
+        given = [k for k in keys if k.name.rpartition(".")[0] == table and values.get(k.name) is not None]
+        if not given:
+            continue
+        lines += ["", f"[{table}]"] if table else []
+        for key in given:
+            lines += textwrap.wrap(key.help, 100, initial_indent="# ", subsequent_indent="# ",
+                                   break_long_words=False, break_on_hyphens=False)
+            lines.append(f"{key.name.rpartition('.')[2]} = {toml_value(values[key.name])}")
+    return "\n".join(lines) + "\n"
+
+
+REFERENCE_START = ("<!-- configuration reference: made from pipeline/model/config.py "
+                   "by `python -m pipeline.model.config README.md` -->")
+REFERENCE_END = "<!-- end of the configuration reference -->"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _default_cell(key: Key) -> str:
+    if key.default is REQUIRED:
+        return "required"
+    if key.default is None:
+        return key.default_text or ("" if key.type is TABLE else "none")
+    return f"`{toml_value(key.default)}`"
+
+
+def reference() -> str:
+    """The README's Configuration reference: one Markdown table per file, made from the declarations."""
+    parts = []
+    for file, keys in (("feeds/site.toml", SITE_KEYS), ("feeds/<show>.toml", SHOW_KEYS)):
+        rows = [f"`{file}`:", "", "| key | type | default | allowed | what it is |", "|---|---|---|---|---|"]
+        rows += [f"| `{k.name}` | {k.type.name} | {_cell(_default_cell(k))} | {_cell(k.rule.text if k.rule else '')} "
+                 f"| {_cell(k.help)} |" for k in keys]
+        parts.append("\n".join(rows))
+    return "\n\n".join(parts) + "\n"
+
+
+def with_reference(text: str) -> str:
+    """``text`` (the README) with the block between the reference markers made anew."""
+    start, end = text.find(REFERENCE_START), text.find(REFERENCE_END)
+    if start < 0 or end < start:
+        raise ValueError(f"the README has no block between {REFERENCE_START!r} and {REFERENCE_END!r}")
+    return f"{text[:start]}{REFERENCE_START}\n\n{reference()}\n{text[end:]}"
+
+
+if __name__ == "__main__":
+    # `python -m pipeline.model.config README.md` rewrites the reference in place; without a file it prints it.
+    if len(sys.argv) > 1:
+        readme = Path(sys.argv[1])
+        readme.write_text(with_reference(readme.read_text(encoding="utf-8")), encoding="utf-8")
+    else:
+        sys.stdout.write(reference())

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from pipeline.model.errors import ConfigError
+from pipeline.model.files import write_atomically
 
 
 @dataclass(frozen=True)
@@ -178,10 +177,7 @@ def write_record(episodes_dir: Path, episode: Item) -> Path:
     folder = episodes_dir / episode.show
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / episode.record_name
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(render_record(episode))
-    os.replace(tmp, path)
+    write_atomically(path, render_record(episode))
     for other in folder.glob("*.md"):
         if other != path and _guid_of(other) == episode.guid:
             other.unlink()

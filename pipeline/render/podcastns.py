@@ -1,14 +1,21 @@
-"""The Podcasting 2.0 namespace (https://podcastindex.org/namespace/1.0): its data and pure helpers.
+"""The Podcasting 2.0 namespace (https://podcastindex.org/namespace/1.0): its data, the channel's tags and
+an item's, with the item's inline Podlove Simple Chapters.
 
-Shared by the feed (which writes the tags) and the check (which reads them back).
-No third-party library here: the writing, a feedgen extension for the channel and text for the items,
-lives in ``feed.py``.
+Shared by the feed (which writes the tags) and the check (which reads them back). ``PodcastNs`` follows
+feedgen's extension protocol (``extend_ns``, ``extend_rss``) without importing feedgen: ``feed.py``
+registers it.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
+
+from lxml import etree
+
+from pipeline.model.config import Show
+from pipeline.model.records import Item, Media
+from pipeline.render.escape import attr, text
 
 # What we emit. The spec names this URI and says clients must treat the older GitHub URL as
 # identical; podcastparser 0.6.11 (gPodder) knows only the older one. See README, "Podcasting 2.0".
@@ -24,9 +31,7 @@ GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 MEDIUMS = {"podcast", "music", "video", "film", "audiobook", "newsletter", "blog", "publisher", "course"}
 MEDIUMS |= {m + "L" for m in MEDIUMS} | {"mixed"}
 
-# podcast:transcript types by file suffix; VTT and SRT are timed, so they are also captions.
-TRANSCRIPT_TYPES = {".vtt": "text/vtt", ".srt": "application/x-subrip", ".txt": "text/plain",
-                    ".html": "text/html", ".json": "application/json"}
+# podcast:transcript types (``inputs.transcripts.TRANSCRIPT_TYPES``) that are timed, so also captions.
 TIMED_TRANSCRIPTS = {"text/vtt", "application/x-subrip"}
 CHAPTERS_TYPE = "application/json+chapters"
 
@@ -90,5 +95,96 @@ def person_role(role: str | None) -> tuple[str, str]:
     return taxonomy_role(role) or ("guest", "cast")
 
 
-def transcript_type(suffix: str) -> str | None:
-    return TRANSCRIPT_TYPES.get(suffix.lower())
+# --- the channel -------------------------------------------------------------------------------------
+
+def _podcast(parent, tag: str, value: str | None = None, **attrib: str):
+    el = etree.SubElement(parent, f"{{{PODCAST_NS}}}{tag}", {k: v for k, v in attrib.items() if v is not None})
+    if value is not None:
+        el.text = value
+    return el
+
+
+class PodcastNs:
+    """Podcasting 2.0, channel: ``podcast:guid``, ``podcast:locked`` (with the owner) and ``podcast:medium``."""
+
+    def __init__(self):
+        self.guid: str | None = None
+        self.locked: bool | None = None
+        self.owner: str | None = None
+        self.medium: str | None = None
+
+    def extend_ns(self):
+        return {"podcast": PODCAST_NS, "psc": PSC_NS}  # psc: declared on <rss> for the items' chapters
+
+    def extend_rss(self, feed):
+        channel = feed[0]
+        if self.guid:
+            _podcast(channel, "guid", self.guid)
+        if self.locked is not None:
+            _podcast(channel, "locked", "yes" if self.locked else "no", owner=self.owner or None)
+        if self.medium:
+            _podcast(channel, "medium", self.medium)
+        return feed
+
+    def extend_atom(self, feed):
+        return feed
+
+
+def set_channel(extension: PodcastNs, show: Show, feed_url: str, guid: str | None) -> None:
+    """The channel's podcast tags. ``guid`` is the show's podcast:guid, assigned once
+    (``identity.show_podcast_guid``); without it, the one the feed URL gives."""
+    extension.guid = guid or podcast_guid(feed_url)
+    extension.locked = show.locked
+    extension.owner = show.owner_email
+    extension.medium = show.medium or ("video" if show.kind == "seminar" else "podcast")
+
+
+# --- an item ------------------------------------------------------------------------------------------
+
+def npt(seconds: float) -> str:
+    """Normal play time for Podlove chapters: HH:MM:SS, with milliseconds when there are any."""
+    ms = int(round(seconds * 1000))
+    value = f"{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d}"
+    return f"{value}.{ms % 1000:03d}" if ms % 1000 else value
+
+
+# Renditions that are transcripts in the feed: `--transcript` files, and a seminar's captions.
+TRANSCRIPT_ORDER = {"text/vtt": 0, "application/x-subrip": 1, "application/json": 2, "text/html": 3, "text/plain": 4}
+
+
+def transcripts(episode: Item) -> list[Media]:
+    found = [m for role, m in episode.renditions.items() if role == "captions" or role.startswith("transcript")]
+    return sorted(found, key=lambda m: (TRANSCRIPT_ORDER.get(m.type, 9), m.url))
+
+
+def item_lines(episode: Item) -> list[str]:
+    """An item's podcast elements and its psc chapters, indented as lxml pretty-prints them inside ``<item>``."""
+    lines = []
+    add = lines.append
+    if episode.season is not None:
+        add(f"      <podcast:season>{episode.season}</podcast:season>")
+    if episode.number is not None:
+        add(f"      <podcast:episode>{episode.number}</podcast:episode>")
+    for person in episode.persons:
+        role, group = person_role(person.role)
+        group_attr = "" if group == "cast" else f' group="{attr(group)}"'
+        add(f'      <podcast:person role="{attr(role)}"{group_attr}>{text(person.name)}</podcast:person>')
+    for transcript in transcripts(episode):
+        rel = ' rel="captions"' if transcript.type in TIMED_TRANSCRIPTS else ""
+        add(f'      <podcast:transcript url="{attr(transcript.url)}" type="{attr(transcript.type)}"{rel}/>')
+    if "chapters" in episode.renditions:
+        add(f'      <podcast:chapters url="{attr(episode.renditions["chapters"].url)}" type="{CHAPTERS_TYPE}"/>')
+    for role, title in ALTERNATE_ENCLOSURES.items():
+        if role in episode.renditions:
+            alternate = episode.renditions[role]
+            # No bitrate: the file's size over its duration would count the ID3 cover art as audio.
+            add(f'      <podcast:alternateEnclosure type="{attr(alternate.type)}" length="{alternate.bytes}" '
+                f'title="{attr(title)}">')
+            add(f'        <podcast:source uri="{attr(alternate.url)}"/>')
+            add("      </podcast:alternateEnclosure>")
+    if episode.chapters:
+        add('      <psc:chapters version="1.2">')
+        for chapter in episode.chapters:
+            add(f'        <psc:chapter start="{npt(chapter.start)}" title="{attr(chapter.title)}"/>')
+        add("      </psc:chapters>")
+    return lines

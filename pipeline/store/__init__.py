@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from pipeline.model.errors import ConfigError
+from pipeline.model.errors import ConfigError, StorageError
 
 # Content types we serve; anything unknown is served as a download, never as text/html.
 CONTENT_TYPES = {
@@ -34,6 +34,15 @@ CONTENT_TYPES = {
 }
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=300"
+
+
+def check_key(key: str, where: str) -> str:
+    """``key`` if it is a valid object key, the one rule of every backend (so a key valid in one is valid in
+    all): '/'-separated and relative, no ``..`` part, and not under a hidden top folder (``.meta``, locks).
+    ``where`` names the store in the error."""
+    if not key or key.startswith("/") or ".." in key.split("/") or key.split("/")[0].startswith("."):
+        raise StorageError(f"invalid object key {key!r}", where)
+    return key
 
 
 def content_type_for(key: str) -> str:

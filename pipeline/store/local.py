@@ -9,32 +9,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from filelock import FileLock
 
 from pipeline.model.errors import PreconditionFailed, StorageError
-from pipeline.store import ObjectInfo, Progress, content_type_for
+from pipeline.model.files import write_atomically
+from pipeline.store import ObjectInfo, Progress, check_key, content_type_for
 
 CHUNK = 1 << 20
 
 
 def _atomic_write(path: Path, chunks) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            for chunk in chunks:
-                f.write(chunk)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, chunks)
 
 
 def _size_and_etag(path: Path) -> tuple[int, str]:
@@ -56,9 +45,7 @@ class LocalStorage:
         self._lock = FileLock(str(self.root.parent / f".{self.root.name}.lock"))
 
     def _path(self, key: str) -> Path:
-        if not key or key.startswith("/") or ".." in key.split("/") or key.split("/")[0].startswith("."):
-            raise StorageError(f"invalid object key {key!r}", self.url)
-        return self.root / key
+        return self.root / check_key(key, self.url)
 
     def _meta_path(self, key: str) -> Path:
         return self._meta / f"{key}.json"

@@ -27,7 +27,7 @@ from boto3.s3.transfer import S3Transfer, TransferConfig
 from botocore.config import Config
 
 from pipeline.model.errors import PreconditionFailed, StorageError
-from pipeline.store import ObjectInfo, Progress
+from pipeline.store import ObjectInfo, Progress, check_key
 
 MiB = 1 << 20
 # Multipart above 16 MiB, in 8 MiB parts, 8 at once: saturates a laptop uplink on 2 cores without
@@ -131,9 +131,7 @@ class S3Storage:
     # --- keys and errors ---------------------------------------------------------------------------
 
     def _full(self, key: str) -> str:
-        # The same rule as LocalStorage, so a key valid in one backend is valid in the other.
-        if not key or key.startswith("/") or ".." in key.split("/") or key.split("/")[0].startswith("."):
-            raise StorageError(f"invalid object key {key!r}", self._where)
+        check_key(key, self._where)
         return f"{self.prefix}/{key}" if self.prefix else key
 
     def _relative(self, full: str) -> str:

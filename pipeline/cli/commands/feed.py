@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from pipeline.app.episode import regenerate_feed
+from pipeline.app.regenerate import regenerate_feed
 from pipeline.app.published import shows_of_kind
 from pipeline.cli.context import Project, pass_project
 from pipeline.cli.output import show_by_show

@@ -1,0 +1,83 @@
+"""What a feed names, and where: every URL an app fetches from it (the feed itself, artwork, enclosures,
+transcripts, chapters), for the store check and the online check alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.checks.feed import (CHANNEL, is_http_url, item_label, parse_feed, podcast_elements, self_url,
+                                  text_of, url_suffix)
+from pipeline.render.itunes import ITUNES_NS
+
+IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
+SIZED = ("enclosure", "alternate-enclosure")  # targets whose length the feed states, to the byte
+
+
+@dataclass(frozen=True)
+class Target:
+    """One URL the feed names: the enclosure (with its length), an image, a transcript, a chapters file, the feed."""
+
+    where: str
+    kind: str  # enclosure | alternate-enclosure | artwork | episode-image | transcript | chapters | feed
+    url: str
+    type: str | None = None
+    length: int | None = None
+
+
+def _length(text: str) -> int | None:
+    return int(text) if text.isdigit() else None
+
+
+def _image(where: str, kind: str, url: str | None) -> list[Target]:
+    return [Target(where, kind, url, IMAGE_TYPES.get(url_suffix(url)))] if is_http_url(url) else []
+
+
+def _channel_targets(ch) -> list[Target]:
+    feed_url = self_url(ch)
+    found = [Target(CHANNEL, "feed", feed_url, "application/rss+xml")] if is_http_url(feed_url) else []
+    image = ch.find(f"{{{ITUNES_NS}}}image")
+    if image is not None:
+        found += _image(CHANNEL, "artwork", image.get("href"))
+    return found + _image(CHANNEL, "artwork", text_of(ch.find("image/url")))
+
+
+def _item_targets(item, where: str) -> list[Target]:
+    found = []
+    enc = item.find("enclosure")
+    if enc is not None and is_http_url(enc.get("url")):
+        found.append(Target(where, "enclosure", enc.get("url"), enc.get("type"), _length(enc.get("length", ""))))
+    image = item.find(f"{{{ITUNES_NS}}}image")
+    if image is not None:
+        found += _image(where, "episode-image", image.get("href"))
+    for kind in ("transcript", "chapters"):
+        found += [Target(where, kind, el.get("url"), el.get("type"))
+                  for el in podcast_elements(item, kind) if is_http_url(el.get("url"))]
+    for el in podcast_elements(item, "alternateEnclosure"):
+        found += [Target(where, "alternate-enclosure", source.get("uri"), el.get("type"),
+                         _length(el.get("length", "")))
+                  for source in podcast_elements(el, "source") if is_http_url(source.get("uri"))]
+    return found
+
+
+def targets(data: bytes) -> list[Target]:
+    """Every URL an app fetches from this feed, each once (the first mention wins)."""
+    ch = parse_feed(data).find("channel")
+    if ch is None:
+        return []
+    found = _channel_targets(ch)
+    for n, item in enumerate(ch.findall("item"), 1):
+        found += _item_targets(item, item_label(item, n))
+    seen: set[str] = set()
+    unique = []
+    for t in found:
+        if t.url not in seen:
+            seen.add(t.url)
+            unique.append(t)
+    return unique
+
+
+def image_urls(data: bytes) -> list[str]:
+    return [t.url for t in targets(data) if t.kind in ("artwork", "episode-image")]
+
+
+__all__ = ["IMAGE_TYPES", "SIZED", "Target", "image_urls", "targets"]
