@@ -110,3 +110,8 @@ def refuse_description_and_notes(description: str | None, notes_file: Path | Non
     """``--description`` and ``--notes`` are two ways to give the same text: one of them, not both."""
     if description and notes_file:
         raise click.UsageError("give --description or --notes, not both")
+
+
+def json_option(what: str = "the result"):
+    """``--json``: ``what`` printed as JSON instead of lines for a person."""
+    return click.option("--json", "as_json", is_flag=True, help=f"Print {what} as JSON.")

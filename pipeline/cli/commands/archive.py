@@ -7,11 +7,12 @@ import click
 from pipeline.app.published import shows_of_kind
 from pipeline.cli.context import Project, pass_project
 from pipeline.cli.output import show_by_show
+from pipeline.cli.types import json_option
 
 
 @click.command()
 @click.option("--show", "shows", multiple=True, help="Only this seminar series (repeatable). Default: every one.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option()
 @pass_project
 def archive(project: Project, shows, as_json):
     """Rebuild the seminar archive pages and the video podcast feed from episodes/ and the store; edits to records take effect here."""

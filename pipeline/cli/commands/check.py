@@ -7,6 +7,7 @@ import click
 from pipeline.app.published import check_shows
 from pipeline.cli.context import Project, pass_project
 from pipeline.cli.output import check_json, emit
+from pipeline.cli.types import json_option
 from pipeline.model.errors import FeedCheckError
 
 
@@ -14,7 +15,7 @@ from pipeline.model.errors import FeedCheckError
 @click.option("--show", "shows", multiple=True, help="Only this show (repeatable). Default: every show with a feed.")
 @click.option("--online", is_flag=True, help="Also fetch every enclosure, image, transcript and chapters file from "
               "its public URL: HEAD 200, Range answered with 206, exact length and type.")
-@click.option("--json", "as_json", is_flag=True, help="Print the violations as JSON.")
+@json_option("the violations")
 @pass_project
 def check(project: Project, shows, online, as_json):
     """Check the published feed(s) against Apple's requirements and the Podcasting 2.0 rules; exit non-zero on any violation."""

@@ -9,7 +9,7 @@ import click
 from pipeline.app.episode import EpisodeRequest, publish_episode
 from pipeline.cli.context import Project, pass_project
 from pipeline.cli.output import print_episode, publish_and_show, result_json
-from pipeline.cli.types import DateType, PersonType, refuse_description_and_notes
+from pipeline.cli.types import DateType, PersonType, json_option, refuse_description_and_notes
 
 
 @click.command()
@@ -30,7 +30,7 @@ from pipeline.cli.types import DateType, PersonType, refuse_description_and_note
 @click.option("--type", "episode_type", type=click.Choice(["full", "trailer", "bonus"]), default="full", show_default=True)
 @click.option("--explicit", is_flag=True, help="Mark the episode explicit.")
 @click.option("--dry-run", is_flag=True, help="Check and measure, but encode, upload and write nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option()
 @pass_project
 def episode(project: Project, audio, show, title, description, notes_file, date, season, number, image,
             chapters_file, persons, episode_type, explicit, dry_run, as_json, transcripts=()):

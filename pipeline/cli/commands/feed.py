@@ -8,12 +8,13 @@ from pipeline.app.regenerate import regenerate_feed
 from pipeline.app.published import shows_of_kind
 from pipeline.cli.context import Project, pass_project
 from pipeline.cli.output import show_by_show
+from pipeline.cli.types import json_option
 from pipeline.model.config import load_show
 
 
 @click.command()
 @click.option("--show", "shows", multiple=True, help="Only this show (repeatable). Default: every show.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option()
 @pass_project
 def feed(project: Project, shows, as_json):
     """Rebuild the feed(s) from episodes/ and the store; edits to records take effect here."""

@@ -8,7 +8,7 @@ import click
 
 from pipeline.cli.context import Project, pass_project
 from pipeline.cli.output import ask_for_missing, emit, in_project
-from pipeline.cli.types import ArtworkType, EmailType, UrlType
+from pipeline.cli.types import ArtworkType, EmailType, UrlType, json_option
 
 QUESTIONS = {  # option -> (question, type); asked for when the option is not given
     "title": ("Title of the show", str),
@@ -36,7 +36,7 @@ QUESTIONS = {  # option -> (question, type); asked for when the option is not gi
 @click.option("--loudness", type=click.FloatRange(-40, -5), default=-16.0, show_default=True,
               help="Loudness target in LUFS (-16 for podcasts, -23 for EBU R128 broadcast).")
 @click.option("--force", is_flag=True, help="Replace an existing feeds/SHOW.toml.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option()
 @pass_project
 def init(project: Project, show_id, title, description, author, email, link, artwork, kind, language, category,
          explicit, loudness, force, as_json):

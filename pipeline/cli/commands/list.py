@@ -7,12 +7,13 @@ import click
 from pipeline.app.episode import list_published
 from pipeline.cli.context import Project, pass_project
 from pipeline.cli.output import emit, episode_json, print_items
+from pipeline.cli.types import json_option
 from pipeline.model.config import show_ids
 
 
 @click.command("list")
 @click.option("--show", "shows", multiple=True, help="Only this show (repeatable). Default: every show.")
-@click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
+@json_option("the records")
 @pass_project
 def list_(project: Project, shows, as_json):
     """List what is published: date, title, duration, loudness, size, GUID."""

@@ -6,12 +6,13 @@ import click
 
 from pipeline.cli.context import Project, pass_project
 from pipeline.cli.output import emit, episode_json
+from pipeline.cli.types import json_option
 
 
 @click.command()
 @click.argument("episode_ref", metavar="EPISODE")
 @click.option("--show", default=None, help="The show (default: search every show).")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option()
 @pass_project
 def retract(project: Project, episode_ref, show, as_json):
     """Take EPISODE (a GUID, GUID prefix or slug) out of the feed; its GUID stays reserved, never reused."""

@@ -8,7 +8,8 @@ import click
 
 from pipeline.cli.context import Project, pass_project
 from pipeline.cli.output import print_seminar, publish_and_show, seminar_json
-from pipeline.cli.types import DateType, OffsetType, PersonType, TimeRangeType, refuse_description_and_notes
+from pipeline.cli.types import (DateType, OffsetType, PersonType, TimeRangeType, json_option,
+                                refuse_description_and_notes)
 
 
 @click.command()
@@ -30,7 +31,7 @@ from pipeline.cli.types import DateType, OffsetType, PersonType, TimeRangeType, 
               help="Captions: WebVTT (.vtt) or SubRip (.srt, converted to WebVTT). Required by law for public bodies.")
 @click.option("--poster-at", type=OffsetType(), help="Where to take the poster frame (default: 10 %% in, at most 1 minute).")
 @click.option("--dry-run", is_flag=True, help="Check and measure, but encode, upload and write nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option()
 @pass_project
 def seminar(project: Project, video, show, title, date, time_range, place, speakers, description, notes_file, slides,
             captions, poster_at, dry_run, as_json):
