@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 import tomllib
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from conftest import PUBLISH, snapshot
+from conftest import run_publish, snapshot
 from media_fixtures import episode, new_project
 from pipeline.app.init import ShowDraft, init_show
 from pipeline.model.config import (REFERENCE_END, REFERENCE_START, SHOW_KEYS, SITE_KEYS, load_show, load_site,
@@ -178,7 +177,7 @@ def test_the_cli_prints_one_line_per_problem_and_changes_nothing(tmp_path):
                                     'email = "postmottak@difi.no" }', 'owner = "Difi"')
     path.write_text(text.replace("tolerance = 1.0", "tolerance = -1.0").replace("explicit =", "explisit ="))
     before = snapshot(project)
-    proc = subprocess.run([*PUBLISH, "--root", str(project), "feed"], capture_output=True, text=True, timeout=60)
+    proc = run_publish(project, "feed")
     assert proc.returncode == 3, proc.stderr
     assert "Traceback" not in proc.stderr and proc.stdout == ""
     assert proc.stderr.splitlines() == [

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import tomllib
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from conftest import PUBLISH, snapshot
+from conftest import Finished, run_publish, snapshot
 from pipeline.model.config import REQUIRED, SHOW_KEYS, SITE_KEYS, TABLE, load_show, load_site
 from pipeline.app.init import ShowDraft, render_show, render_site
 
@@ -19,9 +17,8 @@ FLAGS = ["--title", "Nyhetspodden", "--description", "Nytt fra etaten, hver fred
          "--email", "post@difi.no", "--link", "https://www.difi.no/nyhetspodden"]
 
 
-def publish(folder: Path, *args: str, answers: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*PUBLISH, "--root", str(folder), *args], capture_output=True, text=True, cwd=folder,
-                          input=answers if answers is not None else "", env=os.environ)
+def publish(folder: Path, *args: str, answers: str | None = None) -> Finished:
+    return run_publish(folder, *args, input=answers if answers is not None else "")
 
 
 @pytest.fixture

@@ -1,0 +1,30 @@
+"""``publish retract EPISODE``."""
+
+from __future__ import annotations
+
+import click
+
+from pipeline.cli.context import Project, pass_project
+from pipeline.cli.output import emit, episode_json
+from pipeline.cli.types import json_option
+
+
+@click.command()
+@click.argument("episode_ref", metavar="EPISODE")
+@click.option("--show", default=None, help="The show (default: search every show).")
+@json_option()
+@pass_project
+def retract(project: Project, episode_ref, show, as_json):
+    """Take EPISODE (a GUID, GUID prefix or slug) out of the feed; its GUID stays reserved, never reused."""
+    from pipeline.app.retract import retract_episode
+
+    result = retract_episode(project.site(), episode_ref, show_id=show)
+    ep, feed = result.episode, result.feed
+    if as_json:
+        emit({**episode_json(ep), "already_retracted": result.already, "feed_url": feed.url,
+              "uploaded": feed.uploaded})
+        return
+    state = "was already retracted" if result.already else "retracted"
+    click.echo(f"«{ep.title}» ({ep.show}, {ep.date.isoformat()}) {state}; GUID {ep.guid} stays reserved")
+    click.echo(f"  feed: {feed.url} ({'updated' if feed.key in feed.uploaded else 'unchanged'}, "
+               f"{sum(1 for e in feed.episodes if not e.retracted)} item(s) listed)")
