@@ -127,3 +127,41 @@ def test_the_shape_checker_catches_changes():
     assert conforms({**good, "extra": 1}, FEED) == ["$: unexpected key 'extra'"]
     assert conforms({**good, "episodes": "1"}, FEED) == ["$.episodes: expected int, got '1'"]
     assert conforms({**good, "episodes": True}, FEED) == ["$.episodes: expected a number, got True"]
+
+
+# `publish archive --json`: one object per seminar series.
+ARCHIVE = {"show": str, "archive_url": str, "feed_url": str, "seminars": int, "pages": [str], "uploaded": [str],
+           "warnings": [str]}
+# `publish transcribe --json`: where the draft went, and what made it.
+TRANSCRIBE = {"captions": str, "text": str, "model": str, "language": str, "duration": NUMBER, "words": int,
+              "cues": int, "warnings": [str]}
+
+
+def readme_keys(command: str) -> set[str]:
+    """The keys the README's `--json` section names for ``command`` ("... `publish X --json` a list of `{a, b
+    (note), c}`" or "gives `{...}`")."""
+    from conftest import ROOT
+
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    match = re.search(rf"`publish {command} --json` (?:is |gives )?(?:a list of )?`\{{([^}}]*)\}}`", text)
+    assert match, f"the README does not document `publish {command} --json`"
+    return {re.sub(r"\s*\(.*?\)", "", key).strip() for key in re.sub(r"\([^)]*\)", "", match[1]).split(",")}
+
+
+def test_publish_archive_json_shape_is_the_readmes(project):
+    proc = run_publish(project, "archive", "--json")
+    assert proc.returncode == 0, proc.stderr
+    shown = json.loads(proc.stdout)
+    assert shown and conforms(shown, [ARCHIVE]) == []
+    assert readme_keys("archive") == set(ARCHIVE) and readme_keys("feed") == set(FEED)
+
+
+def test_publish_transcribe_json_shape(project, media, tmp_path):
+    from tools.models import whisper_base
+
+    proc = run_publish(project, "transcribe", str(media["mono_speech"]), "--model", str(whisper_base()), "--out",
+                       str(tmp_path / "utkast.vtt"), "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert conforms(out, TRANSCRIBE) == [] and out["captions"].endswith("utkast.vtt") and out["words"] > 0
+    assert readme_keys("transcribe") == set(TRANSCRIBE)

@@ -34,5 +34,5 @@ def test_the_installed_entry_point_exits_with_the_error_code(project):
         pytest.skip("publish is not installed beside this Python")
     proc = subprocess.run([str(script), "--root", str(project), "feed", "--show", "nyhetspodden"],
                           capture_output=True, text=True, cwd=project, timeout=60)
-    assert proc.returncode == 3
-    assert proc.stderr.startswith("error: unknown show 'nyhetspodden'") and len(proc.stderr.splitlines()) == 1
+    assert proc.returncode == 2  # an option's value: the README's exit code for options
+    assert proc.stderr.startswith("error: --show: unknown show 'nyhetspodden'") and len(proc.stderr.splitlines()) == 1

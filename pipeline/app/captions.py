@@ -15,11 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pipeline.app.publishing import Job, Output, Rendition
+from pipeline.app.publishing import Job, Output, Rendition, Reporter
 from pipeline.app.renditions import recipe
 from pipeline.media.audio import SourceLoudness
 from pipeline.media.speech import LANGUAGE_NAMES, Engine, check_engine, language_code, model_name, transcribe
+from pipeline.media.probe import probe, require_audio
 from pipeline.model.config import Site
+from pipeline.model.errors import InputError
 from pipeline.model.files import write_atomically
 from pipeline.model.records import Person
 from pipeline.model.speech import Cue, Draft, Paragraph, Word
@@ -97,6 +99,38 @@ def write_draft(transcription: Transcription, vtt: Path) -> tuple[Path, Path]:
     write_atomically(vtt, transcription.vtt)
     write_atomically(text, transcription.text)
     return vtt, text
+
+
+@dataclass(frozen=True)
+class TranscribeResult:
+    """What ``publish transcribe`` wrote."""
+
+    vtt: Path
+    text: Path
+    transcription: Transcription
+    warnings: tuple[str, ...] = ()
+
+
+def transcribe_media(site: Site, source: Path, *, out: Path | None = None, language: str | None = None,
+                     model: str | None = None, report: Reporter | None = None) -> TranscribeResult:
+    """``publish transcribe``: a draft of ``source``'s speech for a person to correct, as ``out`` (WebVTT,
+    default ``<source name>.vtt`` in the current folder) and the text beside it. The source is only read."""
+    report = report or Reporter()
+    engine, code = speech_engine(site, model, language)
+    vtt = (out or Path.cwd() / f"{source.stem}.vtt").resolve()
+    if vtt.suffix.lower() != ".vtt":
+        raise InputError("the draft is WebVTT: give a file name ending in .vtt", "--out")
+    report.stage(f"probing {source.name}")
+    p = probe(source)
+    require_audio(p)
+    if vtt in (p.path.resolve(), p.path.resolve().with_suffix(".txt")):
+        raise InputError("would overwrite the recording", "--out")
+    report.stage(f"transcribing the speech ({model_name(engine.model)}, {code})")
+    transcription = transcribe_file(p.path, engine, language=code, when=dt.date.today(),
+                                    progress=lambda s: report.progress(s, p.duration))
+    warnings = () if transcription.draft.words else ("no speech was heard: the draft has no captions",)
+    write_draft(transcription, vtt)
+    return TranscribeResult(vtt=vtt, text=vtt.with_suffix(".txt"), transcription=transcription, warnings=warnings)
 
 
 # --- as renditions of an item ------------------------------------------------------------------------

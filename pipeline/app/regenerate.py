@@ -22,7 +22,7 @@ from pipeline.app.objects import artwork_media, in_store
 from pipeline.checks.store import refuse_failing_feed
 from pipeline.inputs.captions import parse_vtt
 from pipeline.media.runner import start_forked
-from pipeline.model.config import Show, Site, load_show, show_ids
+from pipeline.model.config import Show, Site
 from pipeline.model.errors import StorageError
 from pipeline.model.records import Item, Media, load_records, manifest_key
 from pipeline.model.speech import Paragraph
@@ -179,13 +179,6 @@ def without_items(show: Show, episodes: list[Item], today: dt.date, written: boo
             f"show whose feed has no items until one is published{then}"]
 
 
-def regenerate_feeds(site: Site, shows: Iterable[str] = (), storage: Storage | None = None) -> list[FeedResult]:
-    """``publish feed``: the feed of each show in ``shows``, by default of every show: the podcasts and the
-    seminar series (whose recordings are a video podcast)."""
-    storage = storage or open_storage(site.storage, site.root)
-    return [regenerate_feed(site, load_show(site, show_id), storage) for show_id in (shows or show_ids(site))]
-
-
 def regenerate_archive(site: Site, show: Show, storage: Storage | None = None, *,
                        prefer_local: set[str] | None = None) -> ArchiveResult:
     """Render the archive (``archive.render_archive``) from the store's manifests and ``episodes/`` and write
@@ -216,5 +209,5 @@ def regenerate_archive(site: Site, show: Show, storage: Storage | None = None, *
     return result
 
 
-__all__ = ["ArchiveResult", "FeedResult", "collect_items", "regenerate_archive", "regenerate_feed", "regenerate_feeds",
+__all__ = ["ArchiveResult", "FeedResult", "collect_items", "regenerate_archive", "regenerate_feed",
            "transcript_of", "transcripts", "without_items"]

@@ -36,15 +36,28 @@ def cli(ctx: click.Context, verbose: bool, traceback: bool, root: Path | None) -
         logging.getLogger("botocore").setLevel(logging.WARNING)
 
 
+def _verbose_after_the_command(ctx: click.Context, _param, value: bool) -> None:
+    """``publish episode ... -v``: the same as ``publish -v episode ...``."""
+    if value:
+        logging.getLogger().setLevel(logging.DEBUG)
+
+
 for command in COMMANDS:
+    command.params.append(click.Option(["-v", "--verbose"], is_flag=True, expose_value=False,
+                                       callback=_verbose_after_the_command,
+                                       help="Show every ffmpeg command as it runs (also before the command)."))
     cli.add_command(command)
 
 
 def error_lines(e: PipelineError) -> list[str]:
     if isinstance(e, FeedCheckError):
         # One line per violation, then what it means.
+        # One line per violation, and what it means: in that line when there is one, else as a line of its own.
         lines = [f"{e.where}: {v}" if e.where else v for v in e.violations]
-        return [*lines, f"{len(e.violations)} violation(s)" + (f"; {e.where} was not written" if e.where else "")]
+        meaning = f"{e.where} was not written" if e.where else ""
+        if len(lines) == 1:
+            return [lines[0] + (f" ({meaning})" if meaning else "")]
+        return [*lines, f"{len(e.violations)} violation(s)" + (f"; {meaning}" if meaning else "")]
     return str(e).splitlines() if isinstance(e, ConfigError) else [str(e)]
 
 

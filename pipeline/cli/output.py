@@ -167,6 +167,7 @@ def print_episode(result: PublishResult, site: Site, *, dry_run: bool) -> None:
     click.echo(f"{'Would publish' if dry_run else 'Published'} «{ep.title}» ({ep.show}, {ep.date.isoformat()})")
     click.echo(f"  loudness: {loudness_line(ep)}")
     if dry_run:
+        click.echo(f"  guid:     {ep.guid}")
         return
     click.echo(f"  episode:  {ep.media.url}  ({ep.media.bytes / 1e6:.1f} MB, {ep.media.duration:.0f} s)")
     if "loudness" in ep.renditions:
@@ -184,6 +185,7 @@ def print_seminar(result, site: Site, *, dry_run: bool) -> None:
     click.echo(f"{'Would publish' if dry_run else 'Published'} «{ep.title}» ({ep.show}, {format_when(ep)})")
     click.echo(f"  loudness: {loudness_line(ep)}")
     if dry_run:
+        click.echo(f"  guid:     {ep.guid}")
         return
     how = "video copied, audio normalised" if result.copied_video else "video encoded, audio normalised"
     click.echo(f"  video:    {ep.media.url}  ({size_text(ep.media.bytes)}, {ep.media.duration:.0f} s, {how})")

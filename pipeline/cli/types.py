@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from pipeline.model.errors import PipelineError
-from pipeline.model.records import Person
 from pipeline.model.timerange import parse_offset, parse_time_range
 
 
@@ -22,21 +21,6 @@ class DateType(click.ParamType):
             return dt.date.fromisoformat(value)
         except ValueError:
             self.fail(f"{value!r} is not a date in the form YYYY-MM-DD", param, ctx)
-
-
-class PersonType(click.ParamType):
-    name = "'Name | role'"
-
-    def __init__(self, default_role: str = "guest"):
-        self.default_role = default_role
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, Person):
-            return value
-        name, _, role = (part.strip() for part in value.partition("|"))
-        if not name:
-            self.fail(f"{value!r}: expected 'Name | role'", param, ctx)
-        return Person(name=name, role=role or self.default_role)
 
 
 class ParsedType(click.ParamType):
@@ -115,3 +99,20 @@ def refuse_description_and_notes(description: str | None, notes_file: Path | Non
 def json_option(what: str = "the result"):
     """``--json``: ``what`` printed as JSON instead of lines for a person."""
     return click.option("--json", "as_json", is_flag=True, help=f"Print {what} as JSON.")
+
+
+AUTO = "auto"  # --captions auto, --transcript auto: drafted from the speech
+
+
+def is_auto(value) -> bool:
+    return value is not None and str(value) == AUTO
+
+
+def speech_options():
+    """``--language`` and ``--model``: what speech recognition hears and with which model."""
+    def add(f):
+        f = click.option("--model", help="Speech model: a CTranslate2 Whisper folder or a Hugging Face name "
+                                         "(default: speech.model in feeds/site.toml).")(f)
+        return click.option("--language", type=click.Choice(["no", "nb", "nn", "en"], case_sensitive=False),
+                            help="The language spoken (default: speech.language in feeds/site.toml, 'no').")(f)
+    return add

@@ -5,15 +5,15 @@ from __future__ import annotations
 import click
 
 from pipeline.app.regenerate import regenerate_feed
-from pipeline.app.published import shows_of_kind
 from pipeline.cli.context import Project, pass_project
 from pipeline.cli.output import show_by_show
 from pipeline.cli.types import json_option
-from pipeline.model.config import load_show
+from pipeline.model.config import load_show, show_ids
 
 
 @click.command()
-@click.option("--show", "shows", multiple=True, help="Only this show (repeatable). Default: every show.")
+@click.option("--show", "shows", multiple=True,
+              help="Only this show (repeatable). Default: every show, seminar series (a video podcast) too.")
 @json_option()
 @pass_project
 def feed(project: Project, shows, as_json):
@@ -27,4 +27,4 @@ def feed(project: Project, shows, as_json):
                  "uploaded": result.uploaded, "warnings": result.warnings},
                 f"{show_id}: {len(result.episodes)} item(s), feed {state}: {result.url}")
 
-    show_by_show(shows or shows_of_kind(site, "podcast"), rebuild, as_json=as_json)
+    show_by_show(shows or show_ids(site), rebuild, as_json=as_json)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from pipeline.cli.context import Project, pass_project
-from pipeline.cli.output import emit, episode_json
+from pipeline.cli.output import emit, episode_json, warn
 from pipeline.cli.types import json_option
 
 
@@ -22,8 +22,9 @@ def retract(project: Project, episode_ref, show, as_json):
     ep, feed = result.episode, result.feed
     if as_json:
         emit({**episode_json(ep), "already_retracted": result.already, "feed_url": feed.url,
-              "uploaded": feed.uploaded})
+              "uploaded": feed.uploaded, "warnings": feed.warnings})
         return
+    warn(feed.warnings)
     state = "was already retracted" if result.already else "retracted"
     click.echo(f"«{ep.title}» ({ep.show}, {ep.date.isoformat()}) {state}; GUID {ep.guid} stays reserved")
     click.echo(f"  feed: {feed.url} ({'updated' if feed.key in feed.uploaded else 'unchanged'}, "

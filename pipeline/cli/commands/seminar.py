@@ -8,8 +8,8 @@ import click
 
 from pipeline.cli.context import Project, pass_project
 from pipeline.cli.output import print_seminar, publish_and_show, seminar_json
-from pipeline.cli.types import (DateType, OffsetType, PersonType, TimeRangeType, json_option,
-                                refuse_description_and_notes)
+from pipeline.cli.types import (DateType, OffsetType, TimeRangeType, is_auto, json_option,
+                                refuse_description_and_notes, speech_options)
 
 
 @click.command()
@@ -21,20 +21,22 @@ from pipeline.cli.types import (DateType, OffsetType, PersonType, TimeRangeType,
 @click.option("--time", "time_range", type=TimeRangeType(), required=True,
               help="When it was held: HH:MM-HH:MM (or HH.MM-HH.MM).")
 @click.option("--place", help="Where it was held (default: default_place of the series).")
-@click.option("--speaker", "speakers", type=PersonType(default_role="speaker"), multiple=True,
+@click.option("--speaker", "speakers", multiple=True,
               help="A speaker: 'Name | role', the role as the page shows it. Repeatable.")
-@click.option("--description", help="About the seminar, as text (Markdown). Or use --notes.")
+@click.option("--description", help="About the seminar, as plain text, shown as typed. Or use --notes (Markdown).")
 @click.option("--notes", "notes_file", type=click.Path(path_type=Path), help="About the seminar, from a Markdown file.")
 @click.option("--slides", type=click.Path(path_type=Path), multiple=True,
               help="Slides as PDF, offered for download beside the video. Repeatable.")
 @click.option("--captions", type=click.Path(path_type=Path),
-              help="Captions: WebVTT (.vtt) or SubRip (.srt, converted to WebVTT). Required by law for public bodies.")
-@click.option("--poster-at", type=OffsetType(), help="Where to take the poster frame (default: 10 %% in, at most 1 minute).")
+              help="Captions: WebVTT (.vtt) or SubRip (.srt, converted to WebVTT). Required by law for public bodies. "
+                   "'auto': drafted from the speech, marked as machine-made until you publish a corrected file.")
+@speech_options()
+@click.option("--poster-at", type=OffsetType(), help="Where to take the poster frame (default: 10 % in, at most 1 minute).")
 @click.option("--dry-run", is_flag=True, help="Check and measure, but encode, upload and write nothing.")
 @json_option()
 @pass_project
 def seminar(project: Project, video, show, title, date, time_range, place, speakers, description, notes_file, slides,
-            captions, poster_at, dry_run, as_json):
+            captions, language, model, poster_at, dry_run, as_json):
     """Publish VIDEO as a seminar recording: web MP4, poster, audio-only MP3, captions and slides beside a
     permanent page in the archive, and an item in the video podcast feed."""
     from pipeline.app.seminar import SeminarRequest, publish_seminar
@@ -42,6 +44,8 @@ def seminar(project: Project, video, show, title, date, time_range, place, speak
     refuse_description_and_notes(description, notes_file)
     req = SeminarRequest(source=video, title=title, date=date, time=time_range, show=show, place=place,
                          speakers=tuple(speakers), description=description, notes_file=notes_file,
-                         slides=tuple(slides), captions=captions, poster_at=poster_at)
+                         slides=tuple(slides), captions=None if is_auto(captions) else captions,
+                         machine_captions=is_auto(captions), speech_model=model, language=language,
+                         poster_at=poster_at)
     publish_and_show(publish_seminar, project.site(), req, dry_run=dry_run, as_json=as_json, shape=seminar_json,
                      lines=print_seminar)
