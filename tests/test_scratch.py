@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import run_publish
+from conftest import PUBLISH
 from pipeline.app import scratch
 
 pytestmark = pytest.mark.skipif(scratch.fcntl is None, reason="no file locks here: nothing is cleaned up")
@@ -67,8 +67,10 @@ def test_a_publish_removes_what_a_killed_one_left_and_keeps_a_running_ones(proje
     scratch_dir.mkdir()
     stale = left_behind(scratch_dir, dead_pid())
     running = left_behind(scratch_dir, os.getpid(), kind="seminar")
-    proc = run_publish(project, "episode", str(media["mono_speech"]), "--title", "Rydder opp", "--dry-run",
-                       "--json", env={"TMPDIR": str(scratch_dir)})
+    # A process of its own: the temporary folder is the one TMPDIR names when a process starts.
+    proc = subprocess.run([*PUBLISH, "--root", str(project), "episode", str(media["mono_speech"]), "--title",
+                           "Rydder opp", "--dry-run", "--json"], capture_output=True, text=True, cwd=project,
+                          env={**os.environ, "TMPDIR": str(scratch_dir)})
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["dry_run"] is True
     assert not stale.exists() and running.exists()
