@@ -162,12 +162,18 @@ def in_project(path: Path, root: Path) -> str:
     return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
-def print_episode(result: PublishResult, site: Site, *, dry_run: bool) -> None:
-    ep = result.episode
-    click.echo(f"{'Would publish' if dry_run else 'Published'} «{ep.title}» ({ep.show}, {ep.date.isoformat()})")
+def print_heading(ep: Item, when: str, *, dry_run: bool) -> None:
+    """What was (or would be) published, and its loudness; a dry run's GUID, the one the real run will use."""
+    click.echo(f"{'Would publish' if dry_run else 'Published'} «{ep.title}» ({ep.show}, {when})")
     click.echo(f"  loudness: {loudness_line(ep)}")
     if dry_run:
         click.echo(f"  guid:     {ep.guid}")
+
+
+def print_episode(result: PublishResult, site: Site, *, dry_run: bool) -> None:
+    ep = result.episode
+    print_heading(ep, ep.date.isoformat(), dry_run=dry_run)
+    if dry_run:
         return
     click.echo(f"  episode:  {ep.media.url}  ({ep.media.bytes / 1e6:.1f} MB, {ep.media.duration:.0f} s)")
     if "loudness" in ep.renditions:
@@ -182,10 +188,8 @@ def print_seminar(result, site: Site, *, dry_run: bool) -> None:
     from pipeline.render.norwegian import format_when
 
     ep = result.episode
-    click.echo(f"{'Would publish' if dry_run else 'Published'} «{ep.title}» ({ep.show}, {format_when(ep)})")
-    click.echo(f"  loudness: {loudness_line(ep)}")
+    print_heading(ep, format_when(ep), dry_run=dry_run)
     if dry_run:
-        click.echo(f"  guid:     {ep.guid}")
         return
     how = "video copied, audio normalised" if result.copied_video else "video encoded, audio normalised"
     click.echo(f"  video:    {ep.media.url}  ({size_text(ep.media.bytes)}, {ep.media.duration:.0f} s, {how})")
