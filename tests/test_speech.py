@@ -106,3 +106,35 @@ def test_an_unknown_language_is_refused():
     with pytest.raises(InputError) as e:
         language_code("klingon")
     assert e.value.where == "--language" and "no" in str(e.value)
+
+
+def test_a_stopped_transcription_leaves_nothing_half_written(tmp_path, sentences, model_folder):
+    """SIGTERM while the model works: one line, exit 143, no draft, no temporary folder."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from conftest import PUBLISH, ROOT
+
+    source, _ = sentences
+    long = tmp_path / "lang.wav"  # about a minute of speech: the model is still working when the signal comes
+    ffmpeg("-stream_loop", "4", "-i", str(source), "-c", "copy", str(long))
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "feeds", project / "feeds")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    out = tmp_path / "utkast.vtt"
+    proc = subprocess.Popen([*PUBLISH, "--root", str(project), "transcribe", str(long), "--model", str(model_folder),
+                             "--out", str(out)], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                            env={**os.environ, "TMPDIR": str(scratch)})
+    for line in proc.stderr:
+        if "transcribing" in line:
+            break
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=60) == 128 + signal.SIGTERM, rest
+    assert rest.strip().splitlines()[-1].startswith("stopped by SIGTERM; nothing half-written was left")
+    assert not out.exists() and not out.with_suffix(".txt").exists()
+    assert list(scratch.iterdir()) == []
