@@ -131,3 +131,17 @@ def test_an_episode_transcript_in_the_feed_with_its_one_voice(tmp_path, spoken_s
     feed = etree.parse(str(project / "public" / "endringspodden" / "feed.xml"))
     types = sorted(t.get("type") for t in feed.iterfind(".//item/podcast:transcript", NS))
     assert types == ["text/plain", "text/vtt"]
+
+
+def test_one_transcription_serves_both_transcript_files(tmp_path, spoken_seminar, monkeypatch):
+    import pipeline.app.captions as captions
+
+    calls = []
+    real = captions.transcribe_file
+    monkeypatch.setattr(captions, "transcribe_file", lambda *a, **k: calls.append(a) or real(*a, **k))
+    project = project_with_model(tmp_path)
+    audio = tmp_path / "episode.wav"
+    ffmpeg("-i", str(spoken_seminar), "-vn", "-ac", "2", "-ar", "44100", str(audio))
+    publish_episode(load_site(project), EpisodeRequest(source=audio, show="endringspodden", title="Gevinster",
+                                                       machine_transcript=True), today=PAST)
+    assert len(calls) == 1

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.app.publishing import Job, Output, Rendition, Reporter
-from pipeline.app.renditions import recipe
+from pipeline.app.renditions import file_output, recipe
 from pipeline.media.audio import SourceLoudness
 from pipeline.media.speech import LANGUAGE_NAMES, Engine, check_engine, language_code, model_name, transcribe
 from pipeline.media.probe import probe, require_audio
@@ -138,13 +138,14 @@ def transcribe_media(site: Site, source: Path, *, out: Path | None = None, langu
 def _transcription(job: Job, engine: Engine, language: str, persons: tuple[Person, ...]) -> Transcription:
     """The item's transcription, made once for every rendition that needs it: on the other core when the
     media's encode started it (``beside``), else now."""
-    started = job.pending.pop("speech", None)
-    if started is not None:
-        return started.result()
     if "speech" not in job.shared:
-        job.report.stage(f"transcribing the speech ({model_name(engine.model)}, {language})")
-        job.shared["speech"] = transcribe_file(job.source.path, engine, language=language, persons=persons,
-                                               progress=job.progress, when=job.date)
+        started = job.pending.pop("speech", None)
+        if started is not None:
+            job.shared["speech"] = started.result()
+        else:
+            job.report.stage(f"transcribing the speech ({model_name(engine.model)}, {language})")
+            job.shared["speech"] = transcribe_file(job.source.path, engine, language=language, persons=persons,
+                                                   progress=job.progress, when=job.date)
     return job.shared["speech"]
 
 
@@ -205,8 +206,6 @@ def _recipe(version: str, engine: Engine, language: str, **more):
 
 def _draft_output(job: Job, path: Path, suffix: str, transcription: Transcription, facts: dict,
                   **extra) -> Output:
-    from pipeline.app.renditions import file_output
-
     name = f"{job.slug}-transcript" if path.stem == "transcript" else job.slug
     made = file_output(job, path, name, suffix, **extra)
     # Saved beside the record too, for a person to correct: <date>-<slug>.captions.vtt, .transcript.txt
