@@ -6,6 +6,8 @@ manifest, then the local record, then the video podcast feed and the archive pag
 
 - ``<show>/<slug>/<slug>-<hash8>.mp4``   the web MP4 (the item's media): video copied when web-ready, audio
   levelled and normalised (``video.master_mp4``);
+- ``<show>/<slug>/<slug>-mobil-<hash8>.mp4`` the phone rendition (at most 480 lines, ``renditions.phone``),
+  when the main MP4 is large enough for it to be worth making (``video.phone_worth_making``);
 - ``<show>/<slug>/<slug>-<hash8>.jpg``   the poster frame;
 - ``<show>/<slug>/<slug>-<hash8>.mp3``   the sound alone, normalised and ID3-tagged, for listeners (the feed
   offers it as ``podcast:alternateEnclosure``);
@@ -164,7 +166,7 @@ def publish_seminar(site: Site, req: SeminarRequest, *, storage: Storage | None 
                    report=report, dry_run=dry_run, comment=req.description or notes_text(notes), folder_by_slug=True,
                    chapters=chapters)
     done = publish_item(
-        job, [r.web_mp4, r.poster_frame(at), r.audio_only, *subtitles,
+        job, [r.web_mp4, r.poster_frame(at), r.audio_only, r.phone, *subtitles,
               *(r.slide_deck(n, path) for n, path in enumerate(req.slides, 1)),
               *(chapter_files(chapters, facts) if chapters else []), r.loudness, r.artwork],
         warnings=warnings, notes=notes, description=req.description, persons=speakers, time=when,

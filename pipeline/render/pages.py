@@ -182,6 +182,8 @@ def _slides(episode: Item) -> list[Media]:
 
 def _downloads(episode: Item, folder: str) -> tuple[Download, ...]:
     items = [("video", episode.media)]
+    if "phone" in episode.renditions:
+        items.append(("video i lav kvalitet", episode.renditions["phone"]))
     if "audio" in episode.renditions:
         items.append(("lyd", episode.renditions["audio"]))
     slides = _slides(episode)
