@@ -9,18 +9,19 @@ a 320x180 one once; the 720p one's phone file is played in Chromium from a page 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from conftest import ROOT, ffmpeg, run_publish
-from media_fixtures import NS
+from conftest import ffmpeg, run_publish
+from media_fixtures import NS, Served, new_project
 from pipeline.media.probe import probe
 from pipeline.media.video import PHONE_HEIGHT, phone_ceiling_bps, phone_worth_making
+from pipeline.checks.targets import pages_targets, targets
+from pipeline.model.config import load_site
+from pipeline.store import open_storage
 from pipeline.store.http import make_server
 from test_archive_browser import ARTIFACTS, BROWSER, _missing
 from test_embed_browser import host_page
@@ -49,25 +50,30 @@ def seminar(source: Path, title: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
-    """The project, and what each run printed: the 720p seminar twice, the small one once."""
+    """The project (its store served at its base URL, as ``publish serve`` serves it), and what each run
+    printed: the 720p seminar twice (with chapters), the small one once."""
     base = tmp_path_factory.mktemp("phone")
     media = make_recordings(base / "src")
-    project = base / "project"
-    shutil.copytree(ROOT / "feeds", project / "feeds")
-    (project / "episodes").mkdir()
-    first = run_publish(project, *seminar(source=media["large"], title=TITLE)[:-1])  # as a producer sees it
+    (base / "project" / "public").mkdir(parents=True)
+    server = Served(make_server(base / "project" / "public", "127.0.0.1", 0))
+    project = new_project(base / "project", base_url=server.url)
+    chapters = base / "src" / "kapitler.txt"
+    chapters.write_text("00:00:00 Velkommen\n00:00:03 Mobilvennlige opptak\n", encoding="utf-8")
+    large = [*seminar(media["large"], TITLE), "--chapters", str(chapters)]
+    first = run_publish(project, *large[:-3], *large[-2:])  # without --json: as a producer sees it
     assert first.returncode == 0, first.stderr
     runs = {"first_stderr": first.stderr, "first_stdout": first.stdout}
-    for name, source, title in (("second", media["large"], TITLE), ("small", media["small"], SMALL_TITLE)):
-        proc = run_publish(project, *seminar(source, title))
+    for name, args in (("second", large), ("small", seminar(media["small"], SMALL_TITLE))):
+        proc = run_publish(project, *args)
         assert proc.returncode == 0, proc.stderr
         runs[name] = json.loads(proc.stdout)
     runs["first"] = runs["second"]  # the same renditions (test_a_republish_reuses_it...)
-    return project, runs
+    yield project, runs
+    server.close()
 
 
 def stored(project: Path, url: str) -> Path:
-    return project / "public" / url.split("127.0.0.1:8000/", 1)[1]
+    return project / "public" / url.split("/", 3)[3]
 
 
 def test_the_phone_rendition_is_480_lines_h264_with_the_main_sound_and_faststart(published):
@@ -143,19 +149,15 @@ def test_worth_making_only_when_it_at_least_halves_the_download(height, kbps, wo
 def test_it_plays_in_chromium(published):
     project, runs = published
     phone = runs["first"]["renditions"]["phone"]
-    store = make_server(project / "public", port=0)
-    threading.Thread(target=store.serve_forever, daemon=True).start()
-    src = phone["url"].replace("http://127.0.0.1:8000", f"http://127.0.0.1:{store.server_address[1]}")
     host = host_page(f'<!doctype html><html lang="nb"><title>Mobil</title><main><h1>Mobil</h1>'
-                     f'<video controls preload="auto" src="{src}"></video></main></html>'.encode())
+                     f'<video controls preload="auto" src="{phone["url"]}"></video></main></html>'.encode())
     try:
         proc = subprocess.run(["node", str(BROWSER / "audit.mjs"), "--out", str(ARTIFACTS / "phone"), "--width",
                                "400", "--height", "800", f"http://127.0.0.1:{host.server_address[1]}/"],
                               capture_output=True, text=True, timeout=120)
     finally:
-        for server in (host, store):
-            server.shutdown()
-            server.server_close()
+        host.shutdown()
+        host.server_close()
     assert proc.returncode == 0, proc.stderr
     [page] = json.loads(proc.stdout)["pages"]
     [video] = page["media"]
@@ -167,3 +169,39 @@ def test_it_plays_in_chromium(published):
 
 def phone_duration(project: Path, phone: dict) -> float:
     return probe(stored(project, phone["url"])).duration
+
+
+def test_check_online_fetches_what_the_page_names_the_phone_file_among_them(published):
+    project, runs = published
+    phone = runs["first"]["renditions"]["phone"]
+    site = load_site(project)
+    storage = open_storage(site.storage, site.root)
+    feed = storage.get("seminarer/feed.xml")[0]
+    found = pages_targets(feed, lambda url: storage.get(url.split("/", 3)[3] + ("index.html" if url.endswith("/")
+                                                                                  else ""))[0])
+    page = f"{site.base_url}/seminarer/kameraopptak-fra-frokostmotet/"
+    kinds = {(t.kind, t.url) for t in found}
+    assert {("page", page), ("embed-page", page + "embed.html"), ("oembed", page + "oembed.json"),
+            ("download", phone["url"])} <= kinds, kinds
+    assert ("track", runs["first"]["renditions"]["chapters-vtt"]["url"]) in kinds
+    assert ("alternate-enclosure", phone["url"]) in {(t.kind, t.url) for t in targets(feed)}
+    proc = run_publish(project, "check", "--online")
+    assert proc.returncode == 0, proc.stderr
+    assert "no violations (offline and online)" in proc.stdout
+
+    path = stored(project, phone["url"])
+    kept = path.read_bytes()
+    embed = project / "public" / "seminarer" / "kameraopptak-fra-frokostmotet" / "embed.html"
+    embed_page = embed.read_bytes()
+    try:
+        path.unlink()
+        embed.unlink()
+        proc = run_publish(project, "check", "--online", "--json")
+    finally:
+        path.write_bytes(kept)
+        embed.write_bytes(embed_page)
+    assert proc.returncode == 6
+    found = {(v["rule"], v["message"].split()[0]) for v in json.loads(proc.stdout)[0]["violations"]}
+    # the phone file is named by the feed first (then by the page's downloads): one violation each way
+    assert {("missing-object", "embed-page"), ("http-head", "embed-page"), ("missing-object", "alternate-enclosure"),
+            ("http-head", "alternate-enclosure")} <= found, found
