@@ -177,11 +177,11 @@ def test_oslo_offset_follows_summer_time():
 
 def test_keys_are_the_archive_one_page_per_slug_and_the_stylesheet():
     pages = render_archive(make_show(), make_site(), sample_seminars())
-    assert sorted(pages) == [
-        "seminarer/hvordan-ta-gode-beslutninger/index.html", "seminarer/index.html",
-        "seminarer/nye-arbeidsmater/index.html", "seminarer/search-" + SCRIPT_HASH + ".js", "seminarer/search.json",
-        "seminarer/strategisk-ikt-kompetanse/index.html", "seminarer/style.css",
-    ]
+    each = [f"seminarer/{slug}/{name}" for slug in ("hvordan-ta-gode-beslutninger", "nye-arbeidsmater",
+                                                    "strategisk-ikt-kompetanse")
+            for name in ("embed.html", "index.html", "oembed.json")]
+    assert sorted(pages) == sorted([*each, "seminarer/index.html", "seminarer/search-" + SCRIPT_HASH + ".js",
+                                    "seminarer/search.json", "seminarer/style.css"])
     assert b"font-family: system-ui" in pages["seminarer/style.css"]
 
 

@@ -35,7 +35,7 @@ def test_quick_bench_completes_and_prints_every_row(tmp_path):
     if bench.s3_available() is None:
         expected += ["storage.put_file", "storage.upload_file", "storage.publish-into-show"]
     if bench.seminar_available() is None:
-        expected += ["video.seminar", "video.remux", "video.transcode"]
+        expected += ["video.seminar", "video.remux", "video.transcode", "video.camera", "video.phone"]
     else:
         assert "video: not measured (publish seminar not available" in out
     assert set(expected) <= set(ids), f"missing rows: {set(expected) - set(ids)}"

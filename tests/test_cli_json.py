@@ -22,7 +22,8 @@ EPISODE = {
     "season": (int, None), "number": (int, None), "retracted": bool,
     "media": {**MEDIA, "duration": (*NUMBER, None)},
     "loudness": {"before": (LOUDNESS, None), "after": (LOUDNESS, None), "picture": (str, None)},
-    "renditions": {"*": MEDIA},  # by role: loudness, transcript, ...
+    # by role: loudness, chapters, transcript-*; a seminar's poster, audio, phone, captions, slides-N, chapters-vtt
+    "renditions": {"*": MEDIA},
 }
 # `publish episode --json`: the episode, then what this run did.
 RESULT = {

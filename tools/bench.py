@@ -409,6 +409,61 @@ def compliant_video(cache: Path, seconds: float) -> Path:
         "-c:v", "copy", "-c:a", "aac", "-b:a", "128k", "-t", str(seconds), "-movflags", "+faststart", str(tmp)))
 
 
+def camera_video(cache: Path, seconds: float) -> Path:
+    """720p25 H.264 yuv420p + AAC at a camera's 2.5 Mbit/s (testsrc2 with moving noise): a recording large
+    enough to get a phone rendition (``video.phone_worth_making``), unlike ``compliant_video``'s slides."""
+    speech = speech_wav(cache, seconds)
+    unit = min(seconds, 60)
+    clip = cached(cache / "inputs" / f"camera-720p-{_label_s(unit)}.mp4", lambda tmp: _ffmpeg(
+        "-f", "lavfi", "-i", f"testsrc2=s=1280x720:r=25:d={unit},noise=alls=12:allf=t", "-c:v", "libx264",
+        "-preset", "veryfast", "-b:v", "2500k", "-g", "50", "-pix_fmt", "yuv420p", "-an", str(tmp)))
+    loops = max(0, int(-(-seconds // unit)) - 1)
+    return cached(cache / "inputs" / f"camera-h264-{_label_s(seconds)}.mp4", lambda tmp: _ffmpeg(
+        "-stream_loop", str(loops), "-i", str(clip), "-i", str(speech), "-map", "0:v", "-map", "1:a",
+        "-c:v", "copy", "-c:a", "aac", "-b:a", "128k", "-t", str(seconds), "-movflags", "+faststart", str(tmp)))
+
+
+PHONE_CHILD = """import sys; from pathlib import Path
+from pipeline.media.probe import probe; from pipeline.media.video import phone_mp4, phone_video
+src, work = Path(sys.argv[1]), Path(sys.argv[2])
+phone_mp4(phone_video(probe(src), work / "phone-video.mp4"), src, work / "phone.mp4")"""
+
+
+def bench_phone(res: Results, cache: Path, work: Path, say) -> None:
+    """The phone rendition's cost: a camera recording published (main MP4 copied, phone file encoded beside
+    it) against the same publish's main part (the remux floor) and the phone encode alone."""
+    sz = res.sizes
+    cam = camera_video(cache, sz.video_s)
+    say(f"video: phone rendition of {cam.name}, {sz.runs} run(s)")
+    ours = res.add(Row("video.camera", f"video: publish seminar, camera 720p {_label_s(sz.video_s)} (+ phone MP4)",
+                       "ours", None, "video.remux"))
+    alone = res.add(Row("video.phone", "video: the phone MP4 alone (480p encode + mux, one process)", "info"))
+    sizes = {}
+    for run in range(sz.runs):
+        proj = new_project(work, "seminar-cam")
+        s, out = timed(seminar_cmd(proj, cam, f"Benchmark camera {run + 1}"), cwd=proj)
+        ours.samples.append(s)
+        say(f"  run {run + 1}: {ours.label}: {s.wall:.1f} s" + ("" if s.ok else f"  FAILED {s.error}"))
+        try:
+            got = json.loads(out)
+            sizes = {"main": got["media"]["bytes"], "phone": got["renditions"].get("phone", {}).get("bytes")}
+        except (ValueError, KeyError, TypeError):
+            pass
+        shutil.rmtree(proj, ignore_errors=True)
+        (work / "phone").mkdir(exist_ok=True)
+        s, _ = timed([PYTHON, "-c", PHONE_CHILD, str(cam), str(work / "phone")], cwd=ROOT,
+                     env={**os.environ, "PYTHONPATH": str(ROOT)})
+        alone.samples.append(s)
+        say(f"  run {run + 1}: {alone.label}: {s.wall:.1f} s" + ("" if s.ok else f"  FAILED {s.error}"))
+        shutil.rmtree(work / "phone", ignore_errors=True)
+    alone.data.update(sizes)
+    if alone.walls() and sizes.get("phone"):
+        alone.figures = (f"{sz.video_s / statistics.median(alone.walls()):.1f}x real time; "
+                         f"{sizes['phone'] / MB:.1f} MB = {100 * sizes['phone'] / sizes['main']:.0f} % of the main MP4")
+    elif alone.walls():
+        alone.figures = "no phone rendition was made"
+
+
 def noncompliant_video(cache: Path, seconds: float) -> Path:
     """MPEG-4 part 2 video (not H.264), which must be transcoded for the web."""
     speech = speech_wav(cache, seconds)
@@ -546,8 +601,8 @@ def bench_long_audio(res: Results, cache: Path, work: Path, say) -> None:
 
 def seminar_available() -> str | None:
     """None when ``publish seminar`` can be measured, else why not."""
-    if not (ROOT / "pipeline" / "video.py").exists():
-        return "pipeline/video.py does not exist"
+    if not (ROOT / "pipeline" / "media" / "video.py").exists():
+        return "pipeline/media/video.py does not exist"
     out = subprocess.run([str(VENV_BIN / "publish"), "seminar", "--help"], capture_output=True, text=True, cwd=ROOT)
     if out.returncode != 0:
         return "publish seminar not available"
@@ -605,6 +660,7 @@ def bench_video(res: Results, cache: Path, work: Path, say) -> None:
         speed = sz.transcode_s / statistics.median(tr.walls())
         tr.data["realtime_multiple"] = speed
         tr.figures = f"{speed:.1f}x real time"
+    bench_phone(res, cache, work, say)
 
 
 # --- 3. feed -----------------------------------------------------------------------------------------
@@ -1080,6 +1136,7 @@ def prepare_inputs(res: Results, cache: Path, only: set[str], say) -> None:
     if "video" in only and seminar_available() is None:
         compliant_video(cache, sz.video_s)
         noncompliant_video(cache, sz.transcode_s)
+        camera_video(cache, sz.video_s)
     if "memory" in only and sz.long_audio_s:
         speech_wav(cache, sz.long_audio_s)
     say(f"inputs ready in {cache / 'inputs'} ({time.perf_counter() - t0:.0f} s)")

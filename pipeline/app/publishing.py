@@ -184,7 +184,7 @@ class Rendition:
     """
 
     role: str
-    make: Callable[[Job], Output]
+    make: Callable[[Job], Output | None]  # None: nothing to publish this time (a phone MP4 not worth making)
     recipe: Callable[[Job], str] | None = None  # None: made anew each time (cheap, content-addressed)
     records_as: Literal["media", "image", "rendition", "show"] = "rendition"
     in_dry_run: bool = False  # made in a dry run too (cheap, and the result shows it)
@@ -329,7 +329,8 @@ def make(job: Job) -> None:
                 job.report.stage(r.reusing)
             job.made[r.role] = _reused(job, r)
         elif any(r is m for m in job.to_make):
-            job.made[r.role] = r.make(job)
+            if (out := r.make(job)) is not None:
+                job.made[r.role] = out
         elif r.records_as == "media":
             job.made[r.role] = _measured_only(job)
 

@@ -1,8 +1,8 @@
 """The renditions an item can publish, each a ``publishing.Rendition``: how it is made and what decides its bytes.
 
 An episode lists ``podcast_mp3``, the show's artwork, its own image, the loudness picture, its chapters and
-transcripts; a seminar ``web_mp4``, its poster, the audio-only MP3, captions, slides and the loudness picture
-(``episode.py`` and ``seminar.py``). Everything is content-addressed (``Job.key``), so an unchanged
+transcripts; a seminar ``web_mp4``, its poster, the audio-only MP3, the ``phone`` MP4, captions, slides and
+the loudness picture (``episode.py`` and ``seminar.py``). Everything is content-addressed (``Job.key``), so an unchanged
 rendition keeps its name and an identical re-run uploads nothing.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
+from concurrent.futures import Future, wait
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,7 +25,8 @@ from pipeline.media.probe import probe
 from pipeline.media.runner import BACKGROUND
 from pipeline.media.speech import LANGUAGE_NAMES
 from pipeline.media.tagging import Tags, tag_mp3
-from pipeline.media.video import audio_only_mp3, master_mp4, poster
+from pipeline.media.video import (PHONE_HEIGHT, audio_only_mp3, is_web_ready, master_mp4, phone_mp4, phone_video,
+                                  phone_worth_making, poster)
 from pipeline.model.config import Show
 from pipeline.model.errors import StorageError
 from pipeline.model.records import Chapter, Item, slugify
@@ -33,6 +35,7 @@ from pipeline.model.records import Chapter, Item, slugify
 AUDIO_RECIPE = "mp3-v1"
 VIDEO_RECIPE = "mp4-v1"
 POSTER_RECIPE = "poster-v1"
+PHONE_RECIPE = "phone-v1"
 
 
 def recipe(source_sha: str, show: Show, tags: Tags | None, *, version: str = AUDIO_RECIPE, **settings) -> str:
@@ -129,6 +132,51 @@ audio_only = Rendition("audio", _make_audio_only, recipe=lambda job: recipe(job.
                        beside=_audio_only_beside)
 
 
+def _phone_beside(job: Job, _measured: SourceLoudness) -> None:
+    # Its picture only (the sound is the main MP4's, copied in when both are done), at lower priority: the
+    # main MP4 is what the page and the feed need first. Progress goes to ``_make_phone_mp4``, which shows it.
+    p, height = job.source, job.source.video.height if job.source.video else None
+    if (height or 0) <= PHONE_HEIGHT or (is_web_ready(p) and not phone_worth_making(height, p.size, p.duration)):
+        return  # no fewer lines to make, or the main MP4 copies a video already small enough for phones
+    job.report.stage(f"phone rendition ({PHONE_HEIGHT} lines): encoding beside the MP4")
+    seen = job.shared.setdefault("phone-progress", [0.0])
+    phone_video(p, job.work / "phone-video.mp4", nice=BACKGROUND, progress=lambda t: seen.__setitem__(0, t))
+
+
+def _finish_beside(job: Job, started: Future) -> None:
+    """Wait for the work ``_phone_beside`` started, showing how far it got."""
+    seen = job.shared.setdefault("phone-progress", [0.0])
+    while not wait([started], timeout=0.5).done:
+        job.progress(seen[0])
+    started.result()
+
+
+def _make_phone_mp4(job: Job) -> Output | None:
+    """The phone rendition, beside the main MP4; None when the main MP4 is small enough for phones as it is."""
+    started = job.pending.pop("phone", None)
+    main = job.media_made()[1].media
+    if not phone_worth_making(main.height, main.bytes, main.duration or 0.0):
+        if started is not None:
+            started.result()
+        job.report.stage("no phone rendition: the main MP4 is small enough for phones")
+        return None
+    video = job.work / "phone-video.mp4"
+    if started is not None:
+        job.report.stage(f"phone rendition ({PHONE_HEIGHT} lines): finishing")
+        _finish_beside(job, started)
+    if not video.exists():  # not started beside (the main MP4 was reused), or found not worth it there
+        job.report.stage(f"phone rendition: encoding {PHONE_HEIGHT} lines")
+        phone_video(job.source, video, progress=job.progress)
+    out = phone_mp4(video, delivered_file(job), job.work / "phone.mp4")
+    made = probe(out)
+    return file_output(job, out, f"{job.slug}-mobil", ".mp4", duration=round(made.duration, 3),
+                       width=made.video.width if made.video else None, height=made.video.height if made.video else None)
+
+
+phone = Rendition("phone", _make_phone_mp4, beside=_phone_beside,
+                  recipe=lambda job: recipe(job.source_sha, job.show, None, version=PHONE_RECIPE, main=VIDEO_RECIPE))
+
+
 def poster_frame(at: float) -> Rendition:
     """The video's frame at ``at`` seconds, as a JPEG."""
 
@@ -143,6 +191,18 @@ def poster_frame(at: float) -> Rendition:
                                                                at=round(at, 3)))
 
 
+def delivered_file(job: Job) -> Path:
+    """The item's media as a file: the one this run made, else (reused) fetched from the store once."""
+    media = job.media_made()[1]
+    delivered = media.file or job.work / f"delivered{posixpath.splitext(media.media.key)[1]}"
+    if not delivered.exists():
+        got = job.storage.get(media.media.key)
+        if got is None:
+            raise StorageError(f"{media.media.key} is missing", job.storage.url)
+        delivered.write_bytes(got[0])
+    return delivered
+
+
 def _make_loudness_picture(job: Job) -> Output:
     """Drawn from the source and the delivered media, stored beside it as ``<slug>-loudness-<hash8>.png``.
     When the media was reused and the previous record has a picture still in the store, that one stays;
@@ -151,12 +211,7 @@ def _make_loudness_picture(job: Job) -> Output:
     previous = job.existing.renditions.get("loudness") if job.existing and role in job.reused else None
     if previous is not None and in_store(job.storage, previous):
         return Output(previous)
-    delivered = media.file or job.work / f"delivered{posixpath.splitext(media.media.key)[1]}"
-    if not delivered.exists():
-        got = job.storage.get(media.media.key)
-        if got is None:
-            raise StorageError(f"{media.media.key} is missing", job.storage.url)
-        delivered.write_bytes(got[0])
+    delivered = delivered_file(job)
     job.report.stage("drawing the loudness picture")
     png = loudness_picture(job.source.path, delivered, delivered.with_name("loudness.png"), title=job.title,
                            target=job.show.loudness, before=media.before, after=media.after,

@@ -6,6 +6,8 @@ manifest, then the local record, then the video podcast feed and the archive pag
 
 - ``<show>/<slug>/<slug>-<hash8>.mp4``   the web MP4 (the item's media): video copied when web-ready, audio
   levelled and normalised (``video.master_mp4``);
+- ``<show>/<slug>/<slug>-mobil-<hash8>.mp4`` the phone rendition (at most 480 lines, ``renditions.phone``),
+  when the main MP4 is large enough for it to be worth making (``video.phone_worth_making``);
 - ``<show>/<slug>/<slug>-<hash8>.jpg``   the poster frame;
 - ``<show>/<slug>/<slug>-<hash8>.mp3``   the sound alone, normalised and ID3-tagged, for listeners (the feed
   offers it as ``podcast:alternateEnclosure``);
@@ -26,8 +28,10 @@ from pathlib import Path
 
 from pipeline.app import renditions as r
 from pipeline.app.captions import machine_captions, speech_engine
-from pipeline.app.publishing import (Kind, Reporter, check_date, check_persons, check_title, open_job, probe_source,
-                                     publish_item, read_notes)
+from pipeline.app.chapters import chapter_files, seminar_chapters
+from pipeline.app.publishing import (Kind, Reporter, check_date, check_persons, check_title, find_existing, open_job,
+                                     probe_source, publish_item, read_notes)
+from pipeline.app.scratch import work_folder
 from pipeline.app.regenerate import ArchiveResult, FeedResult, regenerate_archive, regenerate_feed
 from pipeline.inputs.images import check_show_artwork
 from pipeline.inputs.notes import notes_text
@@ -37,7 +41,7 @@ from pipeline.inputs.slides import check_pdf
 from pipeline.media.video import poster_time, require_video
 from pipeline.model.config import Show, Site, load_show
 from pipeline.model.errors import InputError
-from pipeline.model.records import Item, Person
+from pipeline.model.records import Item, Person, slugify
 from pipeline.model.text import check_text
 from pipeline.model.timerange import parse_time_range
 from pipeline.store import Storage, open_storage
@@ -69,6 +73,8 @@ class SeminarRequest:
     speech_model: str | None = None  # default: speech.model in feeds/site.toml
     language: str | None = None  # default: speech.language in feeds/site.toml
     poster_at: float | None = None  # seconds; default video.poster_time
+    chapters_file: Path | None = None  # 'HH:MM:SS Title' per line; wins over auto_chapters
+    auto_chapters: bool = False  # --chapters auto: found from the slide changes, titled from the slides
 
 
 @dataclass
@@ -150,14 +156,21 @@ def publish_seminar(site: Site, req: SeminarRequest, *, storage: Storage | None 
         subtitles = [machine_captions(*speech_engine(site, req.speech_model, req.language), speakers)]
     else:
         subtitles = []
-    job = open_job(SEMINAR, site, show, storage or open_storage(site.storage, site.root), p, source_sha,
-                   title=title, date=req.date, today=today, report=report, dry_run=dry_run,
-                   comment=req.description or notes_text(notes), folder_by_slug=True)
+    storage = storage or open_storage(site.storage, site.root)
+    with work_folder("chapters") as work:
+        chapters, facts = seminar_chapters(p, source_sha, given=req.chapters_file, auto=req.auto_chapters,
+                                           slides=req.slides, existing=find_existing(site, storage, show.id,
+                                                                                     slugify(title)),
+                                           work=work, report=report)
+    job = open_job(SEMINAR, site, show, storage, p, source_sha, title=title, date=req.date, today=today,
+                   report=report, dry_run=dry_run, comment=req.description or notes_text(notes), folder_by_slug=True,
+                   chapters=chapters)
     done = publish_item(
-        job, [r.web_mp4, r.poster_frame(at), r.audio_only, *subtitles,
-              *(r.slide_deck(n, path) for n, path in enumerate(req.slides, 1)), r.loudness, r.artwork],
+        job, [r.web_mp4, r.poster_frame(at), r.audio_only, r.phone, *subtitles,
+              *(r.slide_deck(n, path) for n, path in enumerate(req.slides, 1)),
+              *(chapter_files(chapters, facts) if chapters else []), r.loudness, r.artwork],
         warnings=warnings, notes=notes, description=req.description, persons=speakers, time=when,
-        place=place or show.default_place)
+        place=place or show.default_place, chapters=chapters)
     video = done.made["video"].facts.get("video")
     return SeminarResult(episode=done.item, record=done.record, page_url=site.public_url(f"{show.id}/{job.slug}/"),
                          archive_url=site.public_url(f"{show.id}/"), feed_url=site.public_url(show.feed_key),

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from pipeline.checks.feed import Violation
-from pipeline.checks.targets import SIZED, Target, targets
+from pipeline.checks.targets import PAGES, SIZED, Target, targets, unique
 from pipeline.render.podcastns import CHAPTERS_TYPE
 
 # Equivalent Content-Types a server may answer with.
@@ -95,7 +95,7 @@ def check_target(t: Target, *, timeout: float = 15.0) -> list[Violation]:
             bad("content-length", "HEAD gives no Content-Length")
         elif length.strip() != str(t.length):
             bad("enclosure-length", f"Content-Length is {length.strip()}, the feed says {t.length}")
-    if t.kind == "feed":
+    if t.kind in PAGES:
         return out
     ranged = fetch(t.url, "GET", {"Range": "bytes=0-1"}, timeout=timeout)
     if ranged.error:
@@ -111,9 +111,10 @@ def check_target(t: Target, *, timeout: float = 15.0) -> list[Violation]:
     return out
 
 
-def check_online(data: bytes, *, timeout: float = 15.0, workers: int = 8) -> list[Violation]:
-    """Fetch every enclosure, image, transcript and chapters file (and the feed) from its public URL."""
-    found = targets(data)
+def check_online(data: bytes, *, timeout: float = 15.0, workers: int = 8, pages: list[Target] = ()) -> list[Violation]:
+    """Fetch every enclosure, image, transcript and chapters file (and the feed) from its public URL, and the
+    ``pages`` targets (``targets.pages_targets``: seminar pages and what they name)."""
+    found = unique([*targets(data), *pages])
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(lambda t: check_target(t, timeout=timeout), found))
     return [v for vs in results for v in vs]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pipeline.checks.feed import CHANNEL, NO_ITEMS, Violation, check_feed, parse_feed
 from pipeline.checks.online import check_online
-from pipeline.checks.targets import SIZED, image_urls, targets
+from pipeline.checks.targets import SIZED, Target, image_urls, pages_targets, targets, unique
 from pipeline.model.errors import FeedCheckError, InputError
 
 
@@ -19,16 +19,19 @@ def store_key(url: str, base_url: str) -> str | None:
     prefix = base_url.rstrip("/") + "/"
     if not url.startswith(prefix):
         return None
-    return urllib.parse.unquote(urllib.parse.urlsplit(url[len(prefix) - 1:]).path.lstrip("/"))
+    key = urllib.parse.unquote(urllib.parse.urlsplit(url[len(prefix) - 1:]).path.lstrip("/"))
+    return key + "index.html" if key.endswith("/") else key  # a folder's page, as the server answers it
 
 
-def check_store(data: bytes, head: Callable[[str], object | None], base_url: str) -> list[Violation]:
-    """Every object the feed names is in the store, and every enclosure's length is the stored object's size.
+def check_store(data: bytes, head: Callable[[str], object | None], base_url: str,
+                pages: list[Target] = ()) -> list[Violation]:
+    """Every object the feed (and ``pages``: ``targets.pages_targets``) names is in the store, and every
+    enclosure's length is the stored object's size.
 
     ``head(key)`` answers like ``Storage.head`` (an object with ``size``, or None).
     """
     out = []
-    for t in targets(data):
+    for t in unique([*targets(data), *pages]):
         if t.kind == "feed":
             continue
         key = store_key(t.url, base_url)
@@ -83,10 +86,17 @@ def check_published(site, show, storage, *, online: bool = False, today: dt.date
     except InputError as e:  # nothing else can be checked: say which object in which store is broken
         return [Violation(CHANNEL, "xml", f"{show.feed_key} in {storage.url}: {e.message}")]
     out = check_feed(data, images=store_images(data, storage, site.base_url), today=today)
-    out += check_store(data, storage.head, site.base_url)
+    pages = pages_targets(data, lambda url: _stored(storage, url, site.base_url)) if show.kind == "seminar" else []
+    out += check_store(data, storage.head, site.base_url, pages)
     if online:
-        out += check_online(data, timeout=timeout)
+        out += check_online(data, timeout=timeout, pages=pages)
     return out
+
+
+def _stored(storage, url: str, base_url: str) -> bytes | None:
+    key = store_key(url, base_url)
+    got = storage.get(key) if key is not None else None
+    return got[0] if got is not None else None
 
 
 __all__ = ["check_published", "check_store", "refuse_failing_feed", "store_images", "store_key"]

@@ -1,9 +1,16 @@
 """What a feed names, and where: every URL an app fetches from it (the feed itself, artwork, enclosures,
-transcripts, chapters), for the store check and the online check alike."""
+transcripts, chapters), for the store check and the online check alike; and what a seminar's page names
+(``page_targets``): its embed page, its oEmbed answer, its player's video, poster and tracks (captions,
+chapters), and its downloads (the phone MP4 among them)."""
 
 from __future__ import annotations
 
+import posixpath
+import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from lxml import html as lxml_html
 
 from pipeline.checks.feed import (CHANNEL, is_http_url, item_label, parse_feed, podcast_elements, self_url,
                                   text_of, url_suffix)
@@ -11,6 +18,10 @@ from pipeline.render.itunes import ITUNES_NS
 
 IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 SIZED = ("enclosure", "alternate-enclosure")  # targets whose length the feed states, to the byte
+PAGES = ("feed", "page", "embed-page", "oembed")  # documents: fetched whole, not by ranges
+PAGE_TYPES = {".mp4": "video/mp4", ".mp3": "audio/mpeg", ".pdf": "application/pdf", ".vtt": "text/vtt",
+              ".json": "application/json", ".html": "text/html", **IMAGE_TYPES}
+OEMBED_TYPE = "application/json+oembed"
 
 
 @dataclass(frozen=True)
@@ -18,7 +29,9 @@ class Target:
     """One URL the feed names: the enclosure (with its length), an image, a transcript, a chapters file, the feed."""
 
     where: str
-    kind: str  # enclosure | alternate-enclosure | artwork | episode-image | transcript | chapters | feed
+    # enclosure | alternate-enclosure | artwork | episode-image | transcript | chapters | feed; from a page:
+    # page | embed-page | oembed | video | poster | track | download
+    kind: str
     url: str
     type: str | None = None
     length: int | None = None
@@ -59,6 +72,17 @@ def _item_targets(item, where: str) -> list[Target]:
     return found
 
 
+def unique(found: list[Target]) -> list[Target]:
+    """Each URL once: the first mention wins."""
+    seen: set[str] = set()
+    out = []
+    for t in found:
+        if t.url not in seen:
+            seen.add(t.url)
+            out.append(t)
+    return out
+
+
 def targets(data: bytes) -> list[Target]:
     """Every URL an app fetches from this feed, each once (the first mention wins)."""
     ch = parse_feed(data).find("channel")
@@ -67,17 +91,57 @@ def targets(data: bytes) -> list[Target]:
     found = _channel_targets(ch)
     for n, item in enumerate(ch.findall("item"), 1):
         found += _item_targets(item, item_label(item, n))
-    seen: set[str] = set()
-    unique = []
-    for t in found:
-        if t.url not in seen:
-            seen.add(t.url)
-            unique.append(t)
-    return unique
+    return unique(found)
+
+
+def item_pages(data: bytes) -> list[tuple[str, str]]:
+    """(where, URL) of each item's own web page: a seminar's ``<link>``, a folder of the archive."""
+    ch = parse_feed(data).find("channel")
+    links = [(item_label(item, n), text_of(item.find("link"))) for n, item in enumerate(
+        ch.findall("item") if ch is not None else [], 1)]
+    return [(where, url) for where, url in links if is_http_url(url) and url.endswith("/")]
+
+
+def _named(where: str, kind: str, base: str, href: str | None, type_: str | None = None) -> list[Target]:
+    if not href:
+        return []
+    url = urllib.parse.urljoin(base, href)
+    suffix = posixpath.splitext(urllib.parse.urlsplit(url).path)[1].lower()
+    return [Target(where, kind, url, type_ or PAGE_TYPES.get(suffix))] if is_http_url(url) else []
+
+
+def page_targets(html: bytes, page_url: str, where: str) -> list[Target]:
+    """What a seminar's page names: its oEmbed answer, its embed page, the player's video, poster and tracks,
+    and its downloads, each resolved against ``page_url``."""
+    doc = lxml_html.fromstring(html)
+    found = [t for link in doc.xpath(f'//link[@rel="alternate"][@type="{OEMBED_TYPE}"]')
+             for t in _named(where, "oembed", page_url, link.get("href"), "application/json")]
+    found += [t for a in doc.xpath('//a[@href]') if a.get("href").split("#")[0].endswith("embed.html")
+              for t in _named(where, "embed-page", page_url, a.get("href").split("#")[0], "text/html")]
+    for video in doc.xpath("//video"):
+        found += _named(where, "poster", page_url, video.get("poster"))
+        found += [t for src in video.xpath(".//source/@src | @src")
+                  for t in _named(where, "video", page_url, src.split("#")[0])]
+        found += [t for src in video.xpath(".//track/@src") for t in _named(where, "track", page_url, src)]
+    found += [t for a in doc.xpath("//a[@download][@href]") for t in _named(where, "download", page_url, a.get("href"))]
+    return found
+
+
+def pages_targets(data: bytes, read: Callable[[str], bytes | None]) -> list[Target]:
+    """Each item page the feed links to (``item_pages``), and what it names (``page_targets``): the page
+    is read by ``read(url)`` (from the store), None when missing (the page alone is then listed)."""
+    found = []
+    for where, url in item_pages(data):
+        found.append(Target(where, "page", url, "text/html"))
+        html = read(url)
+        if html:
+            found += page_targets(html, url, where)
+    return unique(found)
 
 
 def image_urls(data: bytes) -> list[str]:
     return [t.url for t in targets(data) if t.kind in ("artwork", "episode-image")]
 
 
-__all__ = ["IMAGE_TYPES", "SIZED", "Target", "image_urls", "targets"]
+__all__ = ["IMAGE_TYPES", "PAGES", "SIZED", "Target", "image_urls", "item_pages", "page_targets", "pages_targets",
+           "targets", "unique"]

@@ -193,7 +193,7 @@ def print_seminar(result, site: Site, *, dry_run: bool) -> None:
         return
     how = "video copied, audio normalised" if result.copied_video else "video encoded, audio normalised"
     click.echo(f"  video:    {ep.media.url}  ({size_text(ep.media.bytes)}, {ep.media.duration:.0f} s, {how})")
-    shown = [("audio", "audio"), ("poster", "poster"), ("captions", "captions"),
+    shown = [("phone", "phone"), ("audio", "audio"), ("poster", "poster"), ("captions", "captions"),
              *((role, "slides") for role in ep.renditions if role.startswith("slides-")), ("loudness", "picture")]
     for role, name in shown:
         m = ep.renditions.get(role)

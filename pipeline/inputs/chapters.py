@@ -44,3 +44,21 @@ def chapters_json(chapters: tuple[Chapter, ...], title: str) -> bytes:
     doc = {"version": "1.2.0", "title": title,
            "chapters": [{"startTime": c.start, "title": c.title} for c in chapters]}
     return json.dumps(doc, ensure_ascii=False, indent=2).encode()
+
+
+def _vtt_clock(seconds: float) -> str:
+    millis = round(seconds * 1000)
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
+
+
+def chapters_vtt(chapters: tuple[Chapter, ...], duration: float) -> bytes:
+    """Pure: the chapters as a WebVTT chapters track (``<track kind="chapters">``), each to the next's start;
+    the titles as cue text, with ``&``, ``<`` and ``>`` escaped so no title is read as a tag."""
+    ends = [c.start for c in chapters[1:]] + [max(duration, chapters[-1].start + 1)]
+    cues = []
+    for n, (chapter, end) in enumerate(zip(chapters, ends), 1):
+        text = " ".join(chapter.title.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        cues.append(f"{n}\n{_vtt_clock(chapter.start)} --> {_vtt_clock(end)}\n{text}\n")
+    return ("WEBVTT\n\n" + "\n".join(cues)).encode("utf-8")

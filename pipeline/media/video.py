@@ -1,4 +1,4 @@
-"""The seminar media path: web MP4, poster frame and audio-only MP3.
+"""The seminar media path: web MP4, phone MP4, poster frame and audio-only MP3.
 
 The MP4 is H.264 (yuv420p) + AAC-LC with ``+faststart``, which every browser plays. When the
 recording's video is already that, it is copied untouched and only the audio is processed, so an
@@ -48,6 +48,20 @@ AAC_SHIFT_LU = 0.05
 X264_CRF = 23
 X264_PRESET = "veryfast"
 MAX_WIDTH, MAX_HEIGHT = 1920, 1080
+
+# The phone rendition: at most 480 lines, H.264 Main (every phone since 2010 decodes it in hardware), a
+# modest ceiling on the video's bitrate (x264's VBV: CRF 26 below it, as slides need far less), and the main
+# MP4's AAC copied in, so its sound is the levelled sound of the main file without a second loudness pass.
+PHONE_HEIGHT = 480
+PHONE_CRF = 26
+PHONE_MAXRATE_KBPS = 500
+PHONE_PROFILE, PHONE_LEVEL = "main", "3.1"
+# Worth making only when the main MP4's average bitrate is at least PHONE_WORTH times the phone file's
+# ceiling (video ceiling + the copied AAC: 628 kbit/s, so a main file of 1.26 Mbit/s or more): the phone file
+# is then at most half the main one. A saving smaller than half is not worth a second download link, nor
+# the encode (minutes per hour of recording on one core); a main file under that rate (slides encoded at
+# CRF 23 are often 0.3-0.6 Mbit/s) already streams on a mobile connection.
+PHONE_WORTH = 2.0
 
 POSTER_WIDTH = 1280
 POSTER_SHARE = 0.10  # the poster is taken at 10 % of the duration...
@@ -171,6 +185,47 @@ def mux_command(video_from: Path, index: int, sound: Path, out: Path) -> list[st
         ffmpeg.input(video_from)[str(index)], ffmpeg.input(sound, format="aac")["a:0"], filename=out,
         format="mp4", vcodec="copy", acodec="copy", movflags="+faststart", map_metadata=-1, map_chapters=-1,
     ))
+
+
+# --- the phone MP4 -------------------------------------------------------------------------------
+
+def phone_ceiling_bps() -> int:
+    """The phone file's highest average bitrate: its video's VBV ceiling and the copied AAC."""
+    return (PHONE_MAXRATE_KBPS + int(AAC_BITRATE.rstrip("k"))) * 1000
+
+
+def phone_worth_making(height: int | None, size: int, duration: float) -> bool:
+    """Pure: whether a main MP4 of ``height`` lines, ``size`` bytes and ``duration`` seconds gets a phone
+    rendition: taller than PHONE_HEIGHT, and at least PHONE_WORTH times the phone file's ceiling."""
+    if not height or height <= PHONE_HEIGHT or duration <= 0:
+        return False
+    return size * 8 / duration >= PHONE_WORTH * phone_ceiling_bps()
+
+
+def phone_video_command(p: Probe, video: Stream, out: Path) -> list[str]:
+    """ffmpeg: the picture alone, scaled to PHONE_HEIGHT lines (the width to match, even), H.264 Main."""
+    picture = (ffmpeg.input(p.path)[str(video.index)]
+               .filter("scale", w=-2, h=f"min({PHONE_HEIGHT},ih)")
+               .filter("format", "yuv420p"))
+    rate = f"{PHONE_MAXRATE_KBPS}k"
+    return compile_command(picture.output(
+        filename=out, vcodec="libx264", preset=X264_PRESET, crf=PHONE_CRF, maxrate=rate,
+        bufsize=f"{2 * PHONE_MAXRATE_KBPS}k", format="mp4",
+        **{"profile:v": PHONE_PROFILE, "level:v": PHONE_LEVEL, "map_metadata": -1}))
+
+
+def phone_video(p: Probe, out: Path, *, progress: Progress | None = None, nice: int = 0) -> Path:
+    """The phone rendition's picture (no sound) at ``out``; the longest step, so it reports ``progress``."""
+    run(phone_video_command(p, require_video(p), out), on_stderr_line=progress_reader(progress), nice=nice)
+    return out
+
+
+def phone_mp4(video: Path, main: Path, out: Path) -> Path:
+    """The phone MP4 at ``out``: ``video`` (``phone_video``) and the main MP4's AAC, copied, ``+faststart``."""
+    run(compile_command(ffmpeg.output(
+        ffmpeg.input(video)["v:0"], ffmpeg.input(main)["a:0"], filename=out, format="mp4", vcodec="copy",
+        acodec="copy", movflags="+faststart", map_metadata=-1, map_chapters=-1)))
+    return out
 
 
 # --- poster and audio ----------------------------------------------------------------------------

@@ -4,6 +4,10 @@
 
 - ``<show>/index.html``          the archive, newest first, grouped by year;
 - ``<show>/<slug>/index.html``   one permanent page per seminar (its address depends on the slug only);
+- ``<show>/<slug>/embed.html``   the seminar's embed page: only the player (captions, chapters, poster) and a
+  link to the permanent page, for other sites to frame (the store lets any site frame it, and no other page);
+- ``<show>/<slug>/oembed.json``  its oEmbed answer (type ``video``, a sized ``<iframe>`` of the embed page), which
+  the seminar's page names with ``<link rel="alternate" type="application/json+oembed">``;
 - ``<show>/style.css``           the stylesheet both kinds of page share;
 - ``<show>/search.json`` and ``<show>/search-<hash8>.js``: the archive's search (``render.search``), which only
   the archive page loads, as progressive enhancement.
@@ -28,7 +32,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from pipeline.inputs.notes import notes_html
 from pipeline.inputs.notes import summary as notes_summary
@@ -43,6 +47,9 @@ from pipeline.render.search import SEARCH_INDEX, search_index, search_script
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MACHINE_NOTICE = "Automatisk tekstet, ikke kontrollert av et menneske."
+EMBED_WIDTH = 640  # the oEmbed iframe's width (px); its height keeps the video's shape, plus the link below
+EMBED_LINK_HEIGHT = 48  # px: the line under the player that links to the full page
+OEMBED = "oembed.json"
 SRCLANG = {"no": "nb"}  # speech recognition's language code -> the track's BCP 47 tag (the pages are Bokmål)
 
 
@@ -120,6 +127,11 @@ class Seminar:
     downloads: tuple[Download, ...]
     jsonld: Markup
     og: tuple[tuple[str, str], ...]
+    embed_url: str = ""  # absolute: the embed page
+    oembed_url: str = ""  # absolute: its oEmbed JSON
+    embed_code: str = ""  # the <iframe> web staff copy
+    chapters: tuple[TimedParagraph, ...] = ()  # each a link that plays the video from the chapter's start
+    chapters_src: str | None = None  # the WebVTT chapters track, relative to the page
 
 
 def clock(seconds: float) -> str:
@@ -170,6 +182,8 @@ def _slides(episode: Item) -> list[Media]:
 
 def _downloads(episode: Item, folder: str) -> tuple[Download, ...]:
     items = [("video", episode.media)]
+    if "phone" in episode.renditions:
+        items.append(("video i lav kvalitet", episode.renditions["phone"]))
     if "audio" in episode.renditions:
         items.append(("lyd", episode.renditions["audio"]))
     slides = _slides(episode)
@@ -242,6 +256,7 @@ def _seminar(show: Show, site: Site, ep: Item, paragraphs: Sequence[Paragraph] =
     if poster:
         og += [("og:image", site.public_url(poster.key)), ("og:image:alt", f"Stillbilde fra opptaket «{ep.title}»")]
     og += [("og:video", site.public_url(ep.media.key)), ("og:video:type", ep.media.type)]
+    chapters, chapters_src = _chapters(ep, folder)
     if ep.media.width and ep.media.height:
         og += [("og:video:width", str(ep.media.width)), ("og:video:height", str(ep.media.height))]
     return Seminar(
@@ -268,7 +283,49 @@ def _seminar(show: Show, site: Site, ep: Item, paragraphs: Sequence[Paragraph] =
         downloads=_downloads(ep, folder),
         jsonld=json_for_script(_jsonld(show, site, ep, url, text)),
         og=tuple(og),
+        embed_url=site.public_url(f"{folder}/embed.html"),
+        oembed_url=site.public_url(f"{folder}/{OEMBED}"),
+        embed_code=embed_code(ep, site.public_url(f"{folder}/embed.html")),
+        chapters=chapters,
+        chapters_src=chapters_src,
     )
+
+
+def embed_size(ep: Item) -> tuple[int, int]:
+    """The embed iframe's width and height (px): ``EMBED_WIDTH`` wide, the video's shape (16:9 when unknown),
+    and room for the link under it."""
+    width, height = (ep.media.width, ep.media.height) if ep.media.width and ep.media.height else (16, 9)
+    return EMBED_WIDTH, round(EMBED_WIDTH * height / width) + EMBED_LINK_HEIGHT
+
+
+def embed_code(ep: Item, embed_url: str) -> str:
+    """The ``<iframe>`` other sites paste (and oEmbed's ``html``): every text in it escaped as an attribute."""
+    width, height = embed_size(ep)
+    return (f'<iframe src="{escape(embed_url)}" width="{width}" height="{height}" title="{escape(ep.title)}" '
+            'style="border:0;max-width:100%" allow="fullscreen; picture-in-picture" allowfullscreen '
+            'loading="lazy"></iframe>')
+
+
+def oembed(show: Show, site: Site, ep: Item) -> bytes:
+    """The seminar's oEmbed answer (https://oembed.com, 2.3.4): a ``video`` with its iframe and thumbnail."""
+    folder = f"{show.id}/{ep.slug}"
+    width, height = embed_size(ep)
+    data: dict = {"version": "1.0", "type": "video", "title": ep.title, "author_name": show.organiser or show.author,
+                  "author_url": site.website, "provider_name": show.title, "provider_url": site.public_url(f"{show.id}/"),
+                  "html": embed_code(ep, site.public_url(f"{folder}/embed.html")), "width": width, "height": height}
+    poster = ep.renditions.get("poster") or ep.image
+    if poster and poster.width and poster.height:
+        data |= {"thumbnail_url": site.public_url(poster.key), "thumbnail_width": poster.width,
+                 "thumbnail_height": poster.height}
+    return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _chapters(ep: Item, folder: str) -> tuple[tuple[TimedParagraph, ...], str | None]:
+    """The chapters as links into the video, and the WebVTT chapters track (``chapters-vtt``), if any."""
+    links = tuple(TimedParagraph(f"{_rel(ep.media.key, folder)}#t={int(c.start)}", clock(c.start), c.title)
+                  for c in ep.chapters)
+    track = ep.renditions.get("chapters-vtt")
+    return links, _rel(track.key, folder) if track else None
 
 
 def _check(show: Show, seminars: list[Item]) -> None:
@@ -347,9 +404,12 @@ def render_archive(show: Show, site: Site, seminars: list[Item],
     for item in items:
         out[page_key(show.id, item.slug)] = env.get_template("seminar.html").render(
             **common, root="../", s=item, url=item.url, description=item.summary or item.episode.title)
+        out[f"{show.id}/{item.slug}/embed.html"] = env.get_template("embed.html").render(**common, s=item)
+        if not item.episode.retracted:
+            out[f"{show.id}/{item.slug}/{OEMBED}"] = oembed(show, site, item.episode)
     return {key: value if isinstance(value, bytes) else value.encode("utf-8") for key, value in sorted(out.items())}
 
 
-__all__ = ["MACHINE_NOTICE", "Captions", "Download", "Seminar", "TimedParagraph", "clock", "environment",
+__all__ = ["EMBED_WIDTH", "MACHINE_NOTICE", "OEMBED", "embed_code", "embed_size", "oembed", "Captions", "Download", "Seminar", "TimedParagraph", "clock", "environment",
            "is_machine_draft", "json_for_script", "page_key", "render_archive", "render_notes", "stylesheet", "summary",
            "timed_paragraphs"]

@@ -36,8 +36,9 @@ TIMED_TRANSCRIPTS = {"text/vtt", "application/x-subrip"}
 CHAPTERS_TYPE = "application/json+chapters"
 
 # Renditions offered beside the enclosure as <podcast:alternateEnclosure> (docs/tags/alternate-enclosure.md),
-# by role, with the title apps show for them (at most 32 characters): a seminar's audio-only MP3 beside its MP4.
-ALTERNATE_ENCLOSURES = {"audio": "Bare lyd"}
+# by role, with the title apps show for them (at most 32 characters): a seminar's audio-only MP3 and its phone
+# rendition (``height`` given, so apps can choose by screen) beside its MP4.
+ALTERNATE_ENCLOSURES = {"audio": "Bare lyd", "phone": "Lav kvalitet"}
 
 # The Podcast Taxonomy Project's roles (taxonomy.json in the namespace repository), lower case, by group.
 TAXONOMY = {
@@ -178,7 +179,8 @@ def item_lines(episode: Item) -> list[str]:
         if role in episode.renditions:
             alternate = episode.renditions[role]
             # No bitrate: the file's size over its duration would count the ID3 cover art as audio.
-            add(f'      <podcast:alternateEnclosure type="{attr(alternate.type)}" length="{alternate.bytes}" '
+            height = f' height="{alternate.height}"' if alternate.height else ""
+            add(f'      <podcast:alternateEnclosure type="{attr(alternate.type)}" length="{alternate.bytes}"{height} '
                 f'title="{attr(title)}">')
             add(f'        <podcast:source uri="{attr(alternate.url)}"/>')
             add("      </podcast:alternateEnclosure>")

@@ -37,6 +37,26 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 # ``_manifests/_shows/``), never public. A show id starts with a letter or digit, so no public object is there.
 PRIVATE_PREFIX = "_"
 SHORT = "public, max-age=300"
+# Who may show a page in a frame: the CSP ``frame-ancestors`` source list, kept as the object's metadata
+# (``FRAME_ANCESTORS``) and sent by the server as a ``Content-Security-Policy`` header (a ``<meta>`` element
+# cannot carry it). A seminar's embed page may be framed by any site; every other page only by the archive.
+FRAME_ANCESTORS = "frame-ancestors"
+EMBED_PAGE = "embed.html"
+
+
+def frame_ancestors_for(key: str) -> str | None:
+    """The ``frame-ancestors`` sources of ``key``: ``*`` for an embed page, ``'self'`` for any other page,
+    None for what is not a page."""
+    name = key.rsplit("/", 1)[-1]
+    if name == EMBED_PAGE:
+        return "*"
+    return "'self'" if name.endswith(".html") else None
+
+
+def metadata_for(key: str, sha256: str) -> dict[str, str]:
+    """The metadata every object of ours carries: its sha256, and a page's ``frame-ancestors``."""
+    framing = frame_ancestors_for(key)
+    return {"sha256": sha256, **({FRAME_ANCESTORS: framing} if framing else {})}
 
 
 def check_key(key: str, where: str) -> str:
@@ -127,5 +147,5 @@ def upload_if_changed(storage: Storage, key: str, path: Path, sha256: str, *,
     if existing is not None and existing.sha256 == sha256:
         return False
     storage.put_file(key, path, content_type=content_type_for(key), cache_control=cache_control_for(key),
-                     metadata={"sha256": sha256}, progress=progress)
+                     metadata=metadata_for(key, sha256), progress=progress)
     return True

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from pipeline.store import is_public
+from pipeline.store import FRAME_ANCESTORS, frame_ancestors_for, is_public
 from pipeline.store.local import LocalStorage
 
 CHUNK = 1 << 16
@@ -125,6 +125,7 @@ class StoreHandler(BaseHTTPRequestHandler):
                        "X-Content-Type-Options": "nosniff"}
             if info.cache_control:
                 headers["Cache-Control"] = info.cache_control
+            headers.update(framing(key, info.metadata))
             if {info.etag, "*"} & _etags(self.headers.get("If-None-Match")):
                 return self._send(HTTPStatus.NOT_MODIFIED, headers)
             if_range = self.headers.get("If-Range")
@@ -159,7 +160,8 @@ class StoreHandler(BaseHTTPRequestHandler):
             return self._plain(HTTPStatus.NOT_FOUND, body)
         data, content_type = made
         self._send(HTTPStatus.OK, {"Content-Type": content_type, "Content-Length": str(len(data)),
-                                   "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+                                   "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
+                                   "Content-Security-Policy": "frame-ancestors 'self'"})
         if body:
             self.wfile.write(data)
 
@@ -191,6 +193,13 @@ class StoreHandler(BaseHTTPRequestHandler):
             self.wfile.write(text)
 
 
+def framing(key: str, metadata: dict[str, str]) -> dict[str, str]:
+    """Pure: the ``Content-Security-Policy`` header that says who may frame ``key``: the ``frame-ancestors``
+    the store wrote as its metadata (``store.metadata_for``), else (a page copied in by hand) the key's rule."""
+    sources = metadata.get(FRAME_ANCESTORS) or frame_ancestors_for(key)
+    return {"Content-Security-Policy": f"frame-ancestors {sources}"} if sources else {}
+
+
 def _etags(header: str | None) -> set[str]:
     """The entity tags of an If-None-Match header (weak ones compared weakly, as RFC 9110 says)."""
     return {tag.strip().removeprefix("W/") for tag in header.split(",")} if header else set()
@@ -220,4 +229,4 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, *, verbose: boo
             pass
 
 
-__all__ = ["make_server", "parse_range", "resolve_key", "serve", "Unsatisfiable"]
+__all__ = ["framing", "make_server", "parse_range", "resolve_key", "serve", "Unsatisfiable"]

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 
 from pipeline.model.errors import PreconditionFailed, StorageError
-from pipeline.store import SHORT, Storage, content_type_for
+from pipeline.store import SHORT, Storage, content_type_for, metadata_for
 
 WRITE_RETRIES = 8
 
@@ -22,11 +22,17 @@ WRITE_RETRIES = 8
 def write_if_changed(storage: Storage, key: str, data: bytes) -> bool:
     """Write ``data`` (short-lived) to ``key`` unless the store holds exactly these bytes. True if sent."""
     current = storage.get(key)
-    if current is not None and current[0] == data:
+    metadata = metadata_for(key, hashlib.sha256(data).hexdigest())
+    if current is not None and current[0] == data and _holds(current[1].metadata, metadata):
         return False
-    storage.put_bytes(key, data, content_type=content_type_for(key), cache_control=SHORT,
-                      metadata={"sha256": hashlib.sha256(data).hexdigest()})
+    storage.put_bytes(key, data, content_type=content_type_for(key), cache_control=SHORT, metadata=metadata)
     return True
+
+
+def _holds(stored: dict[str, str], wanted: dict[str, str]) -> bool:
+    """Whether the stored metadata says what ``wanted`` says of framing (a page written before the store kept
+    ``frame-ancestors`` is written once more, with it; its sha256 is not compared, the bytes are)."""
+    return all(stored.get(k) == v for k, v in wanted.items() if k != "sha256")
 
 
 def write_conditionally(storage: Storage, key: str, build: Callable[[], bytes | None], *,
@@ -37,11 +43,11 @@ def write_conditionally(storage: Storage, key: str, build: Callable[[], bytes | 
     for attempt in range(retries):
         current = storage.get(key)  # its ETag before ``build`` reads what the object is made of
         data = build()
-        if data is None or (current is not None and current[0] == data):
+        metadata = metadata_for(key, hashlib.sha256(data).hexdigest()) if data is not None else {}
+        if data is None or (current is not None and current[0] == data and _holds(current[1].metadata, metadata)):
             return False
         try:
-            storage.put_bytes(key, data, content_type=content_type_for(key), cache_control=SHORT,
-                              metadata={"sha256": hashlib.sha256(data).hexdigest()},
+            storage.put_bytes(key, data, content_type=content_type_for(key), cache_control=SHORT, metadata=metadata,
                               if_match=current[1].etag if current else None, if_none_match=current is None)
             return True
         except PreconditionFailed:

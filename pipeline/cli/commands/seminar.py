@@ -30,13 +30,16 @@ from pipeline.cli.types import (DateType, OffsetType, TimeRangeType, is_auto, js
 @click.option("--captions", type=click.Path(path_type=Path),
               help="Captions: WebVTT (.vtt) or SubRip (.srt, converted to WebVTT). Required by law for public bodies. "
                    "'auto': drafted from the speech, marked as machine-made until you publish a corrected file.")
+@click.option("--chapters", type=click.Path(path_type=Path),
+              help="Chapters: a file of 'HH:MM:SS Title' lines, or 'auto': found where the slides change, titled "
+                   "from the --slides PDF pages, else by OCR of the slide, else 'Lysbilde N'.")
 @speech_options()
 @click.option("--poster-at", type=OffsetType(), help="Where to take the poster frame (default: 10 % in, at most 1 minute).")
 @click.option("--dry-run", is_flag=True, help="Check and measure, but encode, upload and write nothing.")
 @json_option()
 @pass_project
 def seminar(project: Project, video, show, title, date, time_range, place, speakers, description, notes_file, slides,
-            captions, language, model, poster_at, dry_run, as_json):
+            captions, chapters, language, model, poster_at, dry_run, as_json):
     """Publish VIDEO as a seminar recording: web MP4, poster, audio-only MP3, captions and slides beside a
     permanent page in the archive, and an item in the video podcast feed."""
     from pipeline.app.seminar import SeminarRequest, publish_seminar
@@ -46,6 +49,7 @@ def seminar(project: Project, video, show, title, date, time_range, place, speak
                          speakers=tuple(speakers), description=description, notes_file=notes_file,
                          slides=tuple(slides), captions=None if is_auto(captions) else captions,
                          machine_captions=is_auto(captions), speech_model=model, language=language,
-                         poster_at=poster_at)
+                         poster_at=poster_at, chapters_file=None if is_auto(chapters) else chapters,
+                         auto_chapters=is_auto(chapters))
     publish_and_show(publish_seminar, project.site(), req, dry_run=dry_run, as_json=as_json, shape=seminar_json,
                      lines=print_seminar)
