@@ -136,10 +136,10 @@ def test_the_transcript_is_under_the_video_with_a_time_link_per_paragraph():
 
 def test_no_transcript_without_captions():
     html_text = page(rendered(), "strategisk-ikt-kompetanse")
-    assert "<details" not in html_text and "Transkripsjon" not in html_text
+    assert '<details class="transcript"' not in html_text and "Transkripsjon" not in html_text
     # Captions, but no paragraphs given (none could be read): no empty section either.
     bare = render_archive(make_show(), make_site(), sample_seminars())
-    assert "<details" not in page(bare, "nye-arbeidsmater")
+    assert '<details class="transcript"' not in page(bare, "nye-arbeidsmater")
 
 
 def test_a_machine_draft_is_labelled_on_the_track_near_the_player_and_in_the_transcript():
