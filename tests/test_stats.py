@@ -1,0 +1,113 @@
+"""`publish stats`: generated logs with a known answer for every IAB v2.2 rule, in each of the three formats,
+read from a local folder, counted once (a second run reads only new log objects), no address printed or kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import urllib.parse
+
+import pytest
+
+from conftest import run_publish
+from media_fixtures import new_project, publish, tones  # noqa: F401 (tones is a fixture)
+from pipeline.app.stats import STATE_KEY
+
+T0 = dt.datetime(2024, 1, 10, 10, 0, tzinfo=dt.timezone.utc)
+APP = "Podcasts/1600.3 CFNetwork/1399 Darwin/22.1.0"
+WATCH = "Overcast (+http://overcast.fm/; Apple Watch podcast app)"  # (OPAWG lists Apple's own watch app as a bot)
+ANDROID = "AntennaPod/3.2.0 (Linux;Android 13) ExoPlayer"
+BOT = "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)"
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory, tones):
+    project = new_project(tmp_path_factory.mktemp("stats"))
+    out = publish(project, tones["a"], "Lyttet", date=dt.date(2024, 1, 5))
+    return project, out.episode
+
+
+def requests(key: str, size: int):
+    """(seconds after T0, client, agent, path, status, bytes sent) and the downloads they make: 5."""
+    half = size // 2
+    return [
+        (0, "192.0.2.1", APP, key, 200, size),  # a download
+        (3600, "192.0.2.1", APP, key, 200, size),  # the same within 24 hours: none
+        (25 * 3600, "192.0.2.1", APP, key, 200, size),  # after 24 hours: another, the next day
+        (10, "192.0.2.2", APP, key, 206, 2),  # a probe
+        (20, "192.0.2.3", ANDROID, key, 206, half),  # two ranges adding up: one
+        (30, "192.0.2.3", ANDROID, key, 206, size - half),
+        (40, "192.0.2.4", BOT, key, 200, size),  # a bot
+        (50, "2001:db8:1:2::10", ANDROID, key, 200, size),  # one /64: one download
+        (60, "2001:db8:1:2::20", ANDROID, key, 200, size),
+        (70, "192.0.2.5", APP, key, 200, size),  # the phone, then its watch: one
+        (80, "192.0.2.5", WATCH, key, 200, size),
+        (90, "192.0.2.6", APP, "endringspodden/feed.xml", 200, 5000),  # not media
+    ]
+
+
+def clf(rows) -> str:
+    return "".join(f'{ip} - - [{(T0 + dt.timedelta(seconds=s)):%d/%b/%Y:%H:%M:%S +0000}] "GET /{path} HTTP/1.1" '
+                   f'{status} {sent} "-" "{ua}"\n' for s, ip, ua, path, status, sent in rows)
+
+
+def s3(rows) -> str:
+    return "".join(f'abc123 podcast [{(T0 + dt.timedelta(seconds=s)):%d/%b/%Y:%H:%M:%S +0000}] {ip} - REQ{n} '
+                   f'REST.GET.OBJECT {urllib.parse.quote(path)} "GET /podcast/{path} HTTP/1.1" {status} - {sent} '
+                   f'{sent} 12 11 "-" "{ua}" - hostid SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader '
+                   f'podcast.s3.amazonaws.com TLSv1.2 - -\n'
+                   for n, (s, ip, ua, path, status, sent) in enumerate(rows))
+
+
+def cloudfront(rows) -> str:
+    head = ("#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem "
+            "sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie)\n")
+    return head + "".join(
+        "\t".join([f"{T0 + dt.timedelta(seconds=s):%Y-%m-%d}", f"{T0 + dt.timedelta(seconds=s):%H:%M:%S}", "OSL50-C1",
+                   str(sent), ip, "GET", "d111.cloudfront.net", f"/{path}", str(status), "-",
+                   urllib.parse.quote(ua, safe=""), "-", "-"]) + "\n" for s, ip, ua, path, status, sent in rows)
+
+
+MALFORMED = "this is not a request of any log format\n"
+
+
+@pytest.mark.parametrize("write", [clf, s3, cloudfront])
+def test_every_rule_in_each_format(published, tmp_path, write):
+    project, episode = published
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    text = write(requests(episode.media.key, episode.media.bytes))
+    lines = text.splitlines(keepends=True)
+    at = 3 if write is cloudfront else 1  # after the first request
+    (logs / "2024-01-10.log").write_text("".join(lines[:at]) + MALFORMED + "".join(lines[at:]))
+    out = run_publish(project, "stats", "--logs", str(logs), "--json")
+    assert out.returncode == 0, out.stderr
+    [row] = json.loads(out.stdout)
+    assert (row["guid"], row["show"], row["title"], row["downloads"]) == (episode.guid, "endringspodden", "Lyttet", 5)
+    assert row["by_day"] == {"2024-01-10": 4, "2024-01-11": 1} and row["by_month"] == {"2024-01": 5}
+    assert row["by_platform"] == {"mobile": 5} and sum(row["by_app"].values()) == 5
+    assert "1 line(s) of the logs are not requests" in out.stderr and "1 bot" in out.stderr
+    assert "1 probe" in out.stderr and "1 watch duplicate" in out.stderr
+    kept = (project / "public" / STATE_KEY).read_text()
+    for text_ in (out.stdout, out.stderr, kept):
+        assert "192.0.2" not in text_ and "2001:db8" not in text_
+    (project / "public" / STATE_KEY).unlink()
+
+
+def test_a_second_run_reads_only_new_logs(published, tmp_path):
+    project, episode = published
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    rows = requests(episode.media.key, episode.media.bytes)
+    (logs / "a.log").write_text(clf(rows))
+    first = run_publish(project, "stats", "--logs", str(logs), "--json")
+    assert json.loads(first.stdout)[0]["downloads"] == 5
+    again = run_publish(project, "stats", "--logs", str(logs), "--json", "--since", "2024-01-11")
+    assert json.loads(again.stdout)[0]["downloads"] == 1 and "0 new log object(s)" in again.stderr
+    (logs / "b.log").write_text(clf([(200000, "198.51.100.9", APP, episode.media.key, 200, episode.media.bytes)]))
+    third = run_publish(project, "stats", "--logs", str(logs))
+    assert third.returncode == 0 and "1 new log object(s), 1 line(s)" in third.stderr
+    assert "Lyttet" in third.stdout and " 6 " in third.stdout
+    csv = run_publish(project, "stats", "--logs", str(logs), "--csv")
+    assert csv.stdout.splitlines()[0] == "guid,show,title,day,downloads" and len(csv.stdout.splitlines()) == 4
+    (project / "public" / STATE_KEY).unlink()
