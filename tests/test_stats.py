@@ -111,3 +111,47 @@ def test_a_second_run_reads_only_new_logs(published, tmp_path):
     csv = run_publish(project, "stats", "--logs", str(logs), "--csv")
     assert csv.stdout.splitlines()[0] == "guid,show,title,day,downloads" and len(csv.stdout.splitlines()) == 4
     (project / "public" / STATE_KEY).unlink()
+
+
+def copy_store(project, store) -> None:
+    """Everything the local store holds (media, manifests), put into ``store`` as it is."""
+    from pipeline.store.local import LocalStorage
+
+    local = LocalStorage(project / "public")
+    for info in local.list():
+        store.put_bytes(info.key, local.get(info.key)[0], content_type=info.content_type,
+                        cache_control=info.cache_control, metadata=info.metadata)
+
+
+@pytest.mark.s3
+def test_logs_and_counts_in_seaweedfs(published, s3_server, tmp_path):
+    """S3 access logs (one gzipped) and CloudFront's read from s3://BUCKET/PREFIX, the counts kept in the S3
+    store's _stats/; the next run reads only the new log object."""
+    import gzip
+    import shutil
+
+    project, episode = published
+    copy = tmp_path / "project"
+    shutil.copytree(project / "feeds", copy / "feeds")
+    shutil.copytree(project / "episodes", copy / "episodes")
+    store = s3_server.storage(public_read=False)
+    copy_store(project, store)
+    site = copy / "feeds" / "site.toml"
+    site.write_text(site.read_text().replace('"file://public"', f'"s3://{store.bucket}/"'))
+    logs = s3_server.storage("access", public_read=False)
+    rows = requests(episode.media.key, episode.media.bytes)
+    first, second = gzip.compress(s3(rows[:6]).encode()), cloudfront(rows[6:]).encode()
+    logs.put_bytes("2024-01-10-a.gz", first, content_type="application/gzip", cache_control="")
+    logs.put_bytes("2024-01-10-b", second, content_type="text/plain", cache_control="")
+    url = f"s3://{logs.bucket}/access"
+    out = run_publish(copy, "stats", "--logs", url, "--json", env=s3_server.env)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)[0]["downloads"] == 5 and "2 new log object(s), 12 line(s)" in out.stderr
+    kept = json.loads(store.get(STATE_KEY)[0])
+    assert kept["logs"][url] == {"2024-01-10-a.gz": len(first), "2024-01-10-b": len(second)}
+    assert "192.0.2" not in json.dumps(kept) and not (copy / "public").exists()
+    logs.put_bytes("2024-01-12", s3([(200000, "198.51.100.9", APP, episode.media.key, 200, episode.media.bytes)]).encode(),
+                   content_type="text/plain", cache_control="")
+    again = run_publish(copy, "stats", "--logs", url, "--json", env=s3_server.env)
+    assert "1 new log object(s), 1 line(s)" in again.stderr, again.stderr
+    assert json.loads(again.stdout)[0]["downloads"] == 6

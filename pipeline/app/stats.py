@@ -18,11 +18,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.app.counting import Counting, Target
+from pipeline.app.counting import ID3_HEADER, Counting, Target, id3_size
 from pipeline.inputs.accesslogs import requests
 from pipeline.model.config import Site, show_ids
 from pipeline.model.errors import InputError
-from pipeline.store import Storage, open_storage
+from pipeline.store import ObjectReader, Storage, open_storage
 from pipeline.store.manifests import store_manifests
 from pipeline.store.writes import write_if_changed
 
@@ -56,14 +56,16 @@ class StatsResult:
 
 def targets(site: Site, storage: Storage) -> tuple[dict[str, Target], dict[str, tuple[str, str, str, str]]]:
     """Media key -> Target, for every item's enclosure and audio/video renditions; and guid -> (show, title,
-    date, slug)."""
+    date, slug). The ID3 tag's size is read from each media object's first ten bytes (one ranged read)."""
     found, items = {}, {}
     for show in show_ids(site):
         for item in store_manifests(storage, show).values():
             items[item.guid] = (show, item.title, item.date.isoformat(), item.slug)
             for media in (item.media, *item.renditions.values()):
                 if media.type.startswith(MEDIA_TYPES):
-                    target = Target.of(item.guid, show, item.title, media.bytes, media.duration or item.media.duration)
+                    tag = id3_size(storage.get_range(media.key, 0, ID3_HEADER) or b"")
+                    target = Target.of(item.guid, show, item.title, media.bytes, media.duration or item.media.duration,
+                                       tag)
                     found[media.key] = found["/" + media.key] = target
     return found, items
 
@@ -80,7 +82,7 @@ def log_objects(logs: str, site: Site) -> Iterator[tuple[str, int, object]]:
     if logs.startswith("s3://"):
         store = open_storage(logs, site.root)
         for info in sorted(store.list(""), key=lambda i: i.key):
-            yield info.key, info.size, lambda key=info.key: io.BytesIO((store.get(key) or (b"", None))[0])
+            yield info.key, info.size, lambda key=info.key: io.BufferedReader(ObjectReader(store, key))
         return
     path = Path(logs).expanduser()
     if not path.exists():
