@@ -155,3 +155,52 @@ def test_logs_and_counts_in_seaweedfs(published, s3_server, tmp_path):
     again = run_publish(copy, "stats", "--logs", url, "--json", env=s3_server.env)
     assert "1 new log object(s), 1 line(s)" in again.stderr, again.stderr
     assert json.loads(again.stdout)[0]["downloads"] == 6
+
+
+def test_chart_of_downloads_over_time_with_its_figures_as_text(published, tmp_path):
+    from PIL import Image
+
+    from pipeline.render.picture import DOWNLOADS_KEY
+
+    project, episode = published
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "a.log").write_text(clf(requests(episode.media.key, episode.media.bytes)))
+    chart = tmp_path / "charts" / "nedlastinger.png"
+    out = run_publish(project, "stats", "--logs", str(logs), "--chart", str(chart), "--json")
+    assert out.returncode == 0, out.stderr
+    json.loads(out.stdout)  # the figures go to stderr; stdout stays JSON
+    text = "Nedlastinger per dag, i alt 5: 2024-01-10: 4; 2024-01-11: 1."
+    assert f"{chart}: {text}" in out.stderr
+    with Image.open(chart) as image:
+        assert image.size == (1000, 380)
+        assert image.text["Description"] == text
+        assert json.loads(image.text[DOWNLOADS_KEY]) == {"2024-01-10": 4, "2024-01-11": 1}
+    (project / "public" / STATE_KEY).unlink()
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    bad = run_publish(project, "stats", "--logs", str(logs), "--chart", str(blocked / "x.png"))
+    assert bad.returncode == 2 and "x.png" in bad.stderr and "Traceback" not in bad.stderr
+    (project / "public" / STATE_KEY).unlink()
+
+
+def test_a_chart_has_a_bar_a_day_a_week_or_a_month_by_its_span():
+    from pipeline.render.picture import downloads_period, downloads_series
+
+    assert downloads_period(["2024-01-01", "2024-02-15"]) == "day"
+    assert downloads_period(["2024-01-01", "2024-06-01"]) == "week"
+    assert downloads_period(["2023-01-01", "2024-06-01"]) == "month"
+    assert downloads_series({"2024-01-01": 2, "2024-01-03": 1}, "day") == [
+        ("2024-01-01", 2), ("2024-01-02", 0), ("2024-01-03", 1)]
+    assert downloads_series({"2024-01-31": 2, "2024-03-01": 1}, "month") == [
+        ("2024-01", 2), ("2024-02", 0), ("2024-03", 1)]
+
+
+def test_one_minute_plus_the_id3_tag():
+    from pipeline.app.counting import Target, id3_size
+
+    head = b"ID3\x04\x00\x00" + bytes([0, 0, 0x10, 0x00])  # a tag of 2048 bytes after its header
+    assert id3_size(head) == 2058 and id3_size(b"\xff\xfb\x90\x00" + bytes(6)) == 0
+    # 10 minutes of 128 kbit/s audio (9 600 000 bytes) after the tag: a minute is 960 000 bytes, plus the tag
+    assert Target.of("g", "s", "t", 9_600_000 + 2058, 600.0, tag=2058).threshold == 960_000 + 2058
+    assert Target.of("g", "s", "t", 5000, 30.0, tag=2058).threshold == 5000  # shorter than a minute: all of it

@@ -22,6 +22,7 @@ from pipeline.app.counting import ID3_HEADER, Counting, Target, id3_size
 from pipeline.inputs.accesslogs import requests
 from pipeline.model.config import Site, show_ids
 from pipeline.model.errors import InputError
+from pipeline.render.picture import draw_downloads
 from pipeline.store import ObjectReader, Storage, open_storage
 from pipeline.store.manifests import store_manifests
 from pipeline.store.writes import write_if_changed
@@ -52,6 +53,7 @@ class StatsResult:
     lines: int
     skipped: dict[str, int]  # lines left out by reason (malformed, probe, bot...), this run
     warnings: list[str] = field(default_factory=list)
+    chart: str | None = None  # the chart's figures in words (its alt text), when one was drawn
 
 
 def targets(site: Site, storage: Storage) -> tuple[dict[str, Target], dict[str, tuple[str, str, str, str]]]:
@@ -101,9 +103,11 @@ def load_state(storage: Storage) -> dict:
 
 
 def count_logs(site: Site, logs: str, *, log_format: str = "auto", storage: Storage | None = None,
-               show: str | None = None, since: dt.date | None = None, until: dt.date | None = None) -> StatsResult:
+               show: str | None = None, since: dt.date | None = None, until: dt.date | None = None,
+               chart: Path | None = None) -> StatsResult:
     """Read the log objects under ``logs`` not read before, count them, and keep the counts in the store;
-    the result: every item's downloads (``show``'s only, between ``since`` and ``until``, when given)."""
+    the result: every item's downloads (``show``'s only, between ``since`` and ``until``, when given), drawn
+    over time to ``chart`` (a PNG) when given."""
     if show is not None and show not in show_ids(site):
         raise InputError(f"unknown show {show!r}; the shows are: {', '.join(show_ids(site)) or 'none'}", "--show")
     storage = storage or open_storage(site.storage, site.root)
@@ -129,8 +133,21 @@ def count_logs(site: Site, logs: str, *, log_format: str = "auto", storage: Stor
     if counting.skipped["malformed"]:
         warnings.append(f"{counting.skipped['malformed']} line(s) of the logs are not requests of their format; "
                         "they were left out")
-    return StatsResult(episodes=summarise(tally, items, show=show, since=since, until=until), read=read, lines=counting.lines,
-                       skipped=dict(counting.skipped), warnings=warnings)
+    episodes = summarise(tally, items, show=show, since=since, until=until)
+    return StatsResult(episodes=episodes, read=read, lines=counting.lines, skipped=dict(counting.skipped),
+                       warnings=warnings, chart=chart_downloads(episodes, chart, show) if chart else None)
+
+
+def chart_downloads(episodes: list[EpisodeStats], out: Path, show: str | None = None) -> str:
+    """Draw all ``episodes``' downloads over time to ``out``; the figures in words."""
+    by_day: Tally = Tally()
+    for e in episodes:
+        by_day.update(e.by_day)
+    title = "Nedlastinger over tid" + (f" – {show}" if show else "")
+    try:
+        return draw_downloads(out, dict(by_day), title=title)
+    except OSError as e:
+        raise InputError(f"cannot write the chart: {e.strerror or e}", str(out)) from e
 
 
 def summarise(tally: Tally, items: dict[str, tuple[str, str, str, str]], *, show: str | None = None,
@@ -152,4 +169,4 @@ def summarise(tally: Tally, items: dict[str, tuple[str, str, str, str]], *, show
     return sorted(found.values(), key=lambda s: (s.date, s.guid), reverse=True)
 
 
-__all__ = ["EpisodeStats", "StatsResult", "count_logs", "load_state", "summarise", "targets"]
+__all__ = ["EpisodeStats", "StatsResult", "chart_downloads", "count_logs", "load_state", "summarise", "targets"]

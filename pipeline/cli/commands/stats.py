@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import sys
+from pathlib import Path
 
 import click
 
@@ -26,17 +27,22 @@ def stats_json(e) -> dict:
 @click.option("--show", default=None, help="Only this show's items.")
 @click.option("--since", type=DateType(), help="Only downloads on or after this day.")
 @click.option("--until", type=DateType(), help="Only downloads on or before this day.")
+@click.option("--chart", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=None,
+              help="Also draw downloads over time to this PNG file (its figures printed as its text alternative).")
 @click.option("--csv", "as_csv", is_flag=True, help="Print one CSV row per item and day.")
 @json_option("one object per item, with its downloads and breakdowns")
 @pass_project
-def stats(project: Project, logs, log_format, show, since, until, as_csv, as_json):
+def stats(project: Project, logs, log_format, show, since, until, chart, as_csv, as_json):
     """Count downloads from access logs by the IAB guidelines (v2.2); no IP address is stored or printed."""
     from pipeline.app.stats import count_logs
 
-    result = count_logs(project.site(), logs, log_format=log_format, show=show, since=since, until=until)
+    result = count_logs(project.site(), logs, log_format=log_format, show=show, since=since, until=until,
+                        chart=chart)
     warn(result.warnings)
     click.echo(f"{len(result.read)} new log object(s), {result.lines} line(s) read; left out: "
                + (", ".join(f"{n} {why}" for why, n in sorted(result.skipped.items())) or "none"), err=True)
+    if result.chart is not None:
+        click.echo(f"{chart}: {result.chart}", err=True)
     if as_json:
         emit([stats_json(e) for e in result.episodes])
     elif as_csv:
