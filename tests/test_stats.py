@@ -204,3 +204,39 @@ def test_one_minute_plus_the_id3_tag():
     # 10 minutes of 128 kbit/s audio (9 600 000 bytes) after the tag: a minute is 960 000 bytes, plus the tag
     assert Target.of("g", "s", "t", 9_600_000 + 2058, 600.0, tag=2058).threshold == 960_000 + 2058
     assert Target.of("g", "s", "t", 5000, 30.0, tag=2058).threshold == 5000  # shorter than a minute: all of it
+
+
+def test_serve_access_log_counted_and_shown_on_the_index(published, tmp_path):
+    """What `publish serve --access-log` writes is what `publish stats` reads; the index then shows the count."""
+    import threading
+    import urllib.request
+
+    from pipeline.app.overview import render_index
+    from pipeline.model.config import load_site
+    from pipeline.store import open_storage
+    from pipeline.store.http import AccessLog, make_server
+
+    project, episode = published
+    log_path = tmp_path / "access.log"
+    log = AccessLog(log_path)
+    srv = make_server(project / "public", port=0, access_log=log)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{srv.server_address[1]}/{episode.media.key}"
+    try:
+        for first, last in ((0, 1), (0, episode.media.bytes // 2), (episode.media.bytes // 2 + 1, "")):
+            urllib.request.urlopen(urllib.request.Request(url, headers={"User-Agent": APP, "Range": f"bytes={first}-{last}"}),
+                                   timeout=5).read()
+    finally:
+        srv.shutdown()
+        srv.server_close()
+        log.close()
+    out = run_publish(project, "stats", "--logs", str(log_path), "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)[0]["downloads"] == 1 and "1 probe" in out.stderr
+    site = load_site(project)
+    page = render_index(site, open_storage(site.storage, site.root)).decode()
+    assert "1\u00a0nedlasting" in page
+    assert "127.0.0.1" not in (project / "public" / STATE_KEY).read_text()
+    (project / "public" / STATE_KEY).unlink()
+    page = render_index(site, open_storage(site.storage, site.root)).decode()
+    assert "nedlasting" not in page  # nothing counted: nothing said

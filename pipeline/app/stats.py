@@ -102,6 +102,14 @@ def load_state(storage: Storage) -> dict:
     return json.loads(found[0])
 
 
+def downloads_by_item(storage: Storage) -> dict[str, int]:
+    """Each item's downloads so far (guid -> count) from the store's ``_stats/``; empty when nothing is counted."""
+    found: Tally = Tally()
+    for guid, *_, n in load_state(storage)["counts"]:
+        found[guid] += n
+    return dict(found)
+
+
 def count_logs(site: Site, logs: str, *, log_format: str = "auto", storage: Storage | None = None,
                show: str | None = None, since: dt.date | None = None, until: dt.date | None = None,
                chart: Path | None = None) -> StatsResult:
@@ -169,4 +177,4 @@ def summarise(tally: Tally, items: dict[str, tuple[str, str, str, str]], *, show
     return sorted(found.values(), key=lambda s: (s.date, s.guid), reverse=True)
 
 
-__all__ = ["EpisodeStats", "StatsResult", "chart_downloads", "count_logs", "load_state", "summarise", "targets"]
+__all__ = ["EpisodeStats", "StatsResult", "chart_downloads", "count_logs", "downloads_by_item", "load_state", "summarise", "targets"]
