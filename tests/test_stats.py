@@ -240,3 +240,24 @@ def test_serve_access_log_counted_and_shown_on_the_index(published, tmp_path):
     (project / "public" / STATE_KEY).unlink()
     page = render_index(site, open_storage(site.storage, site.root)).decode()
     assert "nedlasting" not in page  # nothing counted: nothing said
+
+
+def test_a_log_that_grew_is_read_from_where_the_last_run_stopped(published, tmp_path):
+    project, episode = published
+    log = tmp_path / "access.log"
+    row = (0, "192.0.2.1", APP, episode.media.key, 200, episode.media.bytes)
+    log.write_text(clf([row]))
+    assert json.loads(run_publish(project, "stats", "--logs", str(log), "--json").stdout)[0]["downloads"] == 1
+    with log.open("a") as f:  # as `publish serve --access-log` appends: the old line is not counted again
+        f.write(clf([(30 * 3600, *row[1:])]))
+    again = run_publish(project, "stats", "--logs", str(log), "--json")
+    assert "1 new log object(s), 1 line(s)" in again.stderr and json.loads(again.stdout)[0]["downloads"] == 2
+    (project / "public" / STATE_KEY).unlink()
+
+
+def test_where_a_run_resumes_a_log():
+    from pipeline.app.stats import resume_at
+
+    assert resume_at("a.log", 100, 100) is None and resume_at("a.log", 100, None) == 0
+    assert resume_at("a.log", 150, 100) == 100 and resume_at("a.log", 50, 100) == 0  # grew; rotated
+    assert resume_at("a.log.gz", 150, 100) == 0

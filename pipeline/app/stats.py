@@ -80,11 +80,11 @@ def _lines(data: io.BufferedIOBase, name: str) -> Iterator[str]:
 
 def log_objects(logs: str, site: Site) -> Iterator[tuple[str, int, object]]:
     """(name, size, opener) of each log object under ``logs`` (a file, a folder, or ``s3://bucket/prefix``),
-    in name order; ``opener()`` gives a binary stream."""
+    in name order; ``opener(start)`` gives a binary stream from byte ``start``."""
     if logs.startswith("s3://"):
         store = open_storage(logs, site.root)
         for info in sorted(store.list(""), key=lambda i: i.key):
-            yield info.key, info.size, lambda key=info.key: io.BufferedReader(ObjectReader(store, key))
+            yield info.key, info.size, lambda start, key=info.key: io.BufferedReader(ObjectReader(store, key, start=start))
         return
     path = Path(logs).expanduser()
     if not path.exists():
@@ -92,7 +92,22 @@ def log_objects(logs: str, site: Site) -> Iterator[tuple[str, int, object]]:
     files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
     for file in files:
         name = file.name if path.is_file() else file.relative_to(path).as_posix()
-        yield name, file.stat().st_size, lambda f=file: f.open("rb")
+        yield name, file.stat().st_size, lambda start, f=file: _opened(f, start)
+
+
+def _opened(file: Path, start: int) -> io.BufferedIOBase:
+    stream = file.open("rb")
+    stream.seek(start)
+    return stream
+
+
+def resume_at(name: str, size: int, read: int | None) -> int | None:
+    """Pure: where to start reading a log object of ``size`` bytes of which ``read`` were read before: None when
+    there is nothing new, after what was read when it has only grown (a log still being appended to, like
+    ``publish serve --access-log``'s; never a gzip file), else from the start."""
+    if read == size:
+        return None
+    return read if read and read < size and not name.endswith(".gz") else 0
 
 
 def load_state(storage: Storage) -> dict:
@@ -125,9 +140,10 @@ def count_logs(site: Site, logs: str, *, log_format: str = "auto", storage: Stor
     read_before = state["logs"].setdefault(logs, {})
     read = []
     for name, size, opener in log_objects(logs, site):
-        if read_before.get(name) == size:
+        start = resume_at(name, size, read_before.get(name))
+        if start is None:
             continue
-        with opener() as data:
+        with opener(start) as data:
             for request in requests(_lines(data, name), log_format):
                 counting.add(request)
         read_before[name] = size

@@ -115,8 +115,8 @@ class ObjectReader(io.RawIOBase):
     """An object read as a stream, ``chunk`` bytes a request (``Storage.get_range``): a log of any size is read
     with memory flat in its size."""
 
-    def __init__(self, storage: Storage, key: str, chunk: int = 8 << 20):
-        self._storage, self._key, self._chunk, self._at = storage, key, chunk, 0
+    def __init__(self, storage: Storage, key: str, chunk: int = 8 << 20, start: int = 0):
+        self._storage, self._key, self._chunk, self._at = storage, key, chunk, start
         self._buffer = b""
 
     def readable(self) -> bool:
