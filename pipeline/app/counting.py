@@ -6,7 +6,8 @@ sent to one client (its address, IPv6 cut to /64, hashed with a salt made anew f
 memory only) and user agent for one item are added up within 24 hours of its first request; one download is
 counted when they reach one minute of the media plus its ID3 tag (``Target.threshold``). An Apple Watch
 request for an item a download from the same address was already counted for within 24 hours is that
-download's duplicate. Windows older than 24 hours are dropped as the logs go on, so memory stays flat.
+download's duplicate. Windows older than 24 hours are dropped every hour of log time, so memory follows the
+listeners of one day, never the length of the logs.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pipeline.inputs.useragents import classify
 from pipeline.model.timerange import OSLO
 
 WINDOW = 24 * 3600.0
+PRUNE_EVERY = 3600.0  # seconds of log time between drops of windows older than 24 hours
 PROBE = 2  # bytes: a request of this many or fewer is an app's probe
 ID3_HEADER = 10
 
@@ -106,7 +108,7 @@ class Counting:
 
     def _bytes(self, request: Request, target: Target) -> None:
         client, now = self.client(request.client), request.time
-        if now - self._pruned > WINDOW:
+        if now - self._pruned > PRUNE_EVERY:
             self._prune(now)
         key = (client, request.agent, target.guid)
         window = self._windows.get(key)
