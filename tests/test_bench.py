@@ -31,7 +31,7 @@ def test_quick_bench_completes_and_prints_every_row(tmp_path):
     data = json.loads(results.read_text())
     assert data["mode"] == "quick"
     ids = [row["id"] for row in data["rows"]]
-    expected = ["audio.publish", "audio.media", "audio.normalize", "audio.floor", "feed.100", "feed.1000"]
+    expected = ["audio.publish", "audio.media", "audio.normalize", "audio.floor", "feed.100", "feed.1000", "stats.count"]
     if bench.s3_available() is None:
         expected += ["storage.put_file", "storage.upload_file", "storage.publish-into-show"]
     if bench.seminar_available() is None:
@@ -54,7 +54,7 @@ def test_quick_bench_completes_and_prints_every_row(tmp_path):
     assert f"chart: {picture}" in out
 
     assert "goals (issue #6)" in out
-    assert len(data["goals"]) == 8
+    assert len(data["goals"]) == 9
     for goal in data["goals"]:
         assert goal["status"] in ("MET", "NOT MET", "NOT MEASURED")
         assert f"{goal['goal']}: {goal['figures']}" in out

@@ -166,3 +166,32 @@ def test_publish_transcribe_json_shape(project, media, tmp_path):
     out = json.loads(proc.stdout)
     assert conforms(out, TRANSCRIBE) == [] and out["captions"].endswith("utkast.vtt") and out["words"] > 0
     assert readme_keys("transcribe") == set(TRANSCRIBE)
+
+
+# `publish stats --json`: one object per published item.
+COUNTS = {"*": int}
+STATS = {"guid": str, "show": str, "title": str, "date": str, "downloads": int, "by_day": COUNTS, "by_week": COUNTS,
+         "by_month": COUNTS, "by_app": COUNTS, "by_device": COUNTS, "by_platform": COUNTS}
+
+
+def test_publish_stats_json_shape_is_the_readmes(project, published, tmp_path):
+    key = published["media"]["url"].split("/", 3)[3]
+    agent = "AntennaPod/3.2.0 (Linux;Android 13) ExoPlayer"
+    (tmp_path / "access.log").write_text(f'192.0.2.1 - - [10/Mar/2024:10:00:00 +0100] "GET /{key} HTTP/1.1" 200 '
+                                         f'{published["media"]["bytes"]} "-" "{agent}"\n')
+    proc = run_publish(project, "stats", "--logs", str(tmp_path / "access.log"), "--json")
+    assert proc.returncode == 0, proc.stderr
+    shown = json.loads(proc.stdout)
+    assert conforms(shown, [STATS]) == [] and readme_keys("stats") == set(STATS)
+    row = next(r for r in shown if r["guid"] == published["guid"])
+    assert (row["downloads"], row["by_day"], row["by_week"], row["by_month"]) == (
+        1, {"2024-03-10": 1}, {"2024-W10": 1}, {"2024-03": 1})
+    assert (row["by_app"], row["by_platform"]) == ({"AntennaPod": 1}, {"mobile": 1})
+
+
+def test_publish_stats_unknown_show_is_exit_2(project, tmp_path):
+    (tmp_path / "empty.log").write_text("")
+    proc = run_publish(project, "stats", "--logs", str(tmp_path / "empty.log"), "--show", "finnesikke")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith("error:") and "--show" in proc.stderr and "finnesikke" in proc.stderr
+    assert "Traceback" not in proc.stderr

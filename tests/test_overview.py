@@ -161,3 +161,20 @@ def test_store_without_hook_has_no_index(store):
         srv.shutdown()
         srv.server_close()
 
+
+
+def test_each_items_downloads_when_stats_has_counted_them(store):
+    import json
+
+    from pipeline.app.overview import downloads_text
+    from pipeline.app.stats import STATE_KEY
+
+    site, storage = store
+    counts = [["guid-forste", "2024-01-06", "Apple Podcasts", "iPhone", "mobile", 1200],
+              ["guid-forste", "2024-01-07", "Overcast", "iPhone", "mobile", 34]]
+    storage.put_bytes(STATE_KEY, json.dumps({"version": 1, "logs": {}, "counts": counts}).encode(),
+                      content_type="application/json", cache_control=SHORT)
+    items = {i.title: i for i in next(s for s in sections(site, storage) if s.id == "endringspodden").items}
+    assert items["Forste"].downloads == "1\u00a0234\u00a0nedlastinger" and items["Andre"].downloads == "0\u00a0nedlastinger"
+    assert "1\u00a0234\u00a0nedlastinger" in render_index(site, storage).decode()
+    assert downloads_text(1) == "1\u00a0nedlasting" and downloads_text(None) is None

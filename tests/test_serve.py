@@ -223,3 +223,32 @@ def test_quiet_unless_verbose(server, capfd):
     request(server, "/seminarer/")
     request(server, "/finnes-ikke")
     assert capfd.readouterr().err == ""
+
+
+def test_access_log_has_a_combined_log_format_line_for_every_request(tmp_path):
+    from pipeline.inputs.accesslogs import parse_clf
+    from pipeline.store.http import AccessLog
+
+    store = LocalStorage(tmp_path / "public")
+    store.put_bytes(VIDEO_KEY, VIDEO, content_type="video/mp4", cache_control=IMMUTABLE)
+    log = AccessLog(tmp_path / "logs" / "access.log")
+    srv = make_server(store.root, port=0, access_log=log)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        agent = 'AntennaPod/3.2.0 "quoted"'
+        for path, method, headers in [(f"/{VIDEO_KEY}", "GET", {"Range": "bytes=0-1", "User-Agent": agent}),
+                                      (f"/{VIDEO_KEY}", "GET", {"User-Agent": agent, "Referer": "http://a.no/"}),
+                                      (f"/{VIDEO_KEY}", "HEAD", {}), ("/mangler.mp3", "GET", {}),
+                                      ("/_manifests/x.json", "POST", {})]:
+            request((srv, store), path, method, **headers)
+    finally:
+        srv.shutdown()
+        srv.server_close()
+        log.close()
+    lines = (tmp_path / "logs" / "access.log").read_text().splitlines()
+    got = [parse_clf(line) for line in lines]
+    assert [(r.client, r.method, r.path, r.status, r.sent) for r in got] == [
+        ("127.0.0.1", "GET", f"/{VIDEO_KEY}", 206, 2), ("127.0.0.1", "GET", f"/{VIDEO_KEY}", 200, len(VIDEO)),
+        ("127.0.0.1", "HEAD", f"/{VIDEO_KEY}", 200, 0), ("127.0.0.1", "GET", "/mangler.mp3", 404, 14),
+        ("127.0.0.1", "POST", "/_manifests/x.json", 501, 0)]
+    assert got[0].agent == agent and '"http://a.no/"' in lines[1] and lines[2].endswith('"-" "-"')

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +18,7 @@ import pytest
 
 from pipeline.model import files as model_files
 from pipeline.model.errors import PreconditionFailed, StorageError
-from pipeline.store import IMMUTABLE, SHORT, cache_control_for, content_type_for, upload_if_changed
+from pipeline.store import IMMUTABLE, SHORT, ObjectReader, cache_control_for, content_type_for, upload_if_changed
 from pipeline.store.local import LocalStorage
 
 
@@ -99,6 +100,16 @@ def test_missing_objects_are_none(store):
     assert store.head("show/none.mp3") is None
     assert store.get("show/none.mp3") is None
     store.delete("show/none.mp3")  # deleting what is not there is fine
+
+
+def test_get_range_reads_a_piece_and_stops_at_the_end(store):
+    put(store, "show/ep.mp3", b"ID3\x04\x00\x00\x00\x00\x01\x00rest")
+    assert store.get_range("show/ep.mp3", 0, 10) == b"ID3\x04\x00\x00\x00\x00\x01\x00"
+    assert store.get_range("show/ep.mp3", 10, 100) == b"rest"  # fewer at the end
+    assert store.get_range("show/ep.mp3", 14, 10) == b""  # beyond it
+    assert store.get_range("show/ep.mp3", 3, 0) == b""
+    assert store.get_range("show/none.mp3", 0, 10) is None
+    assert io.BufferedReader(ObjectReader(store, "show/ep.mp3", chunk=3)).read() == store.get("show/ep.mp3")[0]
 
 
 def test_list_with_prefix(store):

@@ -910,6 +910,88 @@ def bench_publish_into_show(res: Results, cache: Path, work: Path, store, server
     shutil.rmtree(proj, ignore_errors=True)
 
 
+
+# --- 5. download counts (publish stats) -------------------------------------------------------------
+
+STATS_LINES = {True: 100_000, False: 2_000_000}  # quick, full
+STATS_GOAL = 1_000_000  # log lines a minute on one core
+
+
+def stats_log(cache: Path, lines: int, seed: int = 15) -> Path:
+    """A Combined Log Format log of ``lines`` requests over a week: 20,000 listeners (IPv4 and IPv6), apps and
+    bots from the OPAWG examples, whole files and ranges of 200 episodes, probes, feeds and pages."""
+    def make(tmp: Path) -> None:
+        import random
+
+        rnd = random.Random(seed)
+        agents = [ua for f in ("apps", "apps", "apps", "bots", "browsers") for e in json.loads(
+            (ROOT / "tests" / "data" / "opawg" / f"{f}.examples.json").read_text())["entries"]
+            for ua in e.get("examples", [])]
+        episodes = fabricate_episodes(200)
+        clients = [f"10.{i // 250 % 250}.{i % 250}.{rnd.randrange(1, 250)}" if i % 4 else
+                   f"2001:db8:{i:x}::{rnd.randrange(1, 9999):x}" for i in range(20_000)]
+        t0 = dt.datetime(2024, 6, 1, tzinfo=dt.timezone.utc)
+        with tmp.open("w") as f:
+            for n in range(lines):
+                when = t0 + dt.timedelta(seconds=n * 7 * 86400 // lines)
+                ep = episodes[int(rnd.paretovariate(1.2)) % len(episodes)]
+                kind = rnd.random()
+                path, status, sent = (f"/{ep.media.key}", 206, rnd.choice((2, ep.media.bytes // 3, 1 << 20))) \
+                    if kind < 0.6 else (f"/{ep.media.key}", 200, ep.media.bytes) if kind < 0.85 else \
+                    (f"/{SHOW}/feed.xml", 200, 250_000)
+                f.write(f'{rnd.choice(clients)} - - [{when:%d/%b/%Y:%H:%M:%S} +0000] "GET {path} HTTP/1.1" {status} '
+                        f'{sent} "-" "{rnd.choice(agents)}"\n')
+    return cached(cache / f"access-{lines}.log", make)
+
+
+def stats_child(log: str) -> None:
+    """Child entry: count ``log`` as ``publish stats`` does (parse, classify, IAB windows); figures as JSON."""
+    import resource
+
+    from pipeline.app.counting import Counting, Target
+    from pipeline.inputs.accesslogs import requests
+    from pipeline.inputs.useragents import lists
+
+    lists()  # the OPAWG patterns are compiled once per run, before the clock starts
+    targets = {}
+    for ep in fabricate_episodes(200):
+        target = Target.of(ep.guid, SHOW, ep.title, ep.media.bytes, ep.media.duration, tag=2058)
+        targets[ep.media.key] = targets["/" + ep.media.key] = target
+    counting = Counting(targets)
+    c0, t0 = time.process_time(), time.perf_counter()
+    with open(log, encoding="utf-8") as f:
+        for request in requests(f):
+            counting.add(request)
+    cpu, wall = time.process_time() - c0, time.perf_counter() - t0
+    print(json.dumps({"lines": counting.lines, "cpu_s": cpu, "wall_s": wall, "downloads": sum(counting.counts.values()),
+                      "skipped": dict(counting.skipped), "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+
+
+def bench_stats(res: Results, cache: Path, work: Path, say) -> None:
+    lines = STATS_LINES[res.mode == "quick"]
+    log = stats_log(cache, lines)
+    row = res.add(Row("stats.count", f"stats: count {lines:,} log lines", "ours",
+                      note="wall/CPU: parse and count in process, one core"))
+    say(f"stats: counting {lines:,} Combined Log Format lines, {res.sizes.runs} run(s)")
+    for run in range(res.sizes.runs):
+        s, out = timed([PYTHON, "-c", f"import tools.bench as b; b.stats_child({str(log)!r})"], cwd=ROOT)
+        row.samples.append(s)
+        if s.ok:
+            got = json.loads(out)
+            row.data.setdefault("child", []).append(got)
+            s.cpu = got["cpu_s"]
+            say(f"  run {run + 1}: {got['lines'] / got['cpu_s'] * 60:,.0f} lines a minute of CPU, "
+                f"{got['downloads']:,} downloads")
+        else:
+            say(f"  run {run + 1}: FAILED {s.error}")
+    row.wall_override = [c["wall_s"] for c in row.data.get("child", [])]
+    kids = row.data.get("child", [])
+    if kids:
+        rate = statistics.median(c["lines"] / c["cpu_s"] * 60 for c in kids)
+        row.data["lines_per_minute"] = rate
+        row.figures = (f"{rate:,.0f} lines a minute of one core's CPU; {kids[-1]['downloads']:,} downloads; "
+                       f"peak RSS {kids[-1]['rss_kb'] / 1024:.0f} MiB")
+
 # --- goals ----------------------------------------------------------------------------------------------
 
 @dataclass
@@ -983,6 +1065,10 @@ def goals(res: Results) -> list[Goal]:
                         f"{a.data['mb_per_s']:.0f} vs {b.data['mb_per_s']:.0f} MB/s: {q:.2f}x"))
     else:
         out.append(Goal("multipart upload: at least 0.9x the throughput of upload_file", status(None), "not measured"))
+    counted = r.get("stats.count")
+    rate = counted.data.get("lines_per_minute") if counted else None
+    out.append(Goal(f"stats: at least {STATS_GOAL:,} log lines a minute on one core", status(
+        rate >= STATS_GOAL if rate else None), counted.figures if rate else "not measured"))
     long = r.get("audio.publish-2h")
     if long and long.ok_samples:
         # Judged on PSS, the tree's memory as the machine holds it: RSS summed over processes counts the
@@ -1155,7 +1241,7 @@ def wait_idle(limit_s: float, say, threshold: float = 0.5) -> None:
 
 # --- main -------------------------------------------------------------------------------------------------
 
-SECTIONS = ("audio", "video", "feed", "storage", "memory")
+SECTIONS = ("audio", "video", "feed", "storage", "memory", "stats")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1204,6 +1290,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.json or cache / "results.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     sections = {"audio": bench_audio, "video": bench_video, "feed": bench_feed, "storage": bench_storage,
+                "stats": bench_stats,
                 "memory": bench_long_audio}
     failed = []
     try:

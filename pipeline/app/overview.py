@@ -5,7 +5,8 @@ Built from the store's manifests (``_manifests/<show>/*.json``) alone, so it sho
 come from ``feeds/<show>.toml`` when it is there. Every show and the seminar archive get a section;
 each item a player (``<audio controls preload="none">``: nothing is fetched until someone presses play),
 its loudness picture with the measured values as alt text, its transcript (from its WebVTT transcript, or its
-captions) with each paragraph's time a link that plays the MP3 from there (``#t=``), and the links to the feeds.
+captions) with each paragraph's time a link that plays the MP3 from there (``#t=``), its downloads when
+``publish stats`` has counted any (``_stats/``), and the links to the feeds.
 
 The page is rendered on each request and never written to the store: it is a preview for the producer,
 not a page for the public. Norwegian Bokmål, the archive's base template and stylesheet, WCAG 2.1 AA.
@@ -20,6 +21,7 @@ from types import SimpleNamespace
 
 from pipeline.render.norwegian import format_date, format_duration, format_size
 from pipeline.app.regenerate import transcript_of
+from pipeline.app.stats import downloads_by_item
 from pipeline.render.pages import (MACHINE_NOTICE, TimedParagraph, environment, is_machine_draft, stylesheet, summary,
                                    timed_paragraphs)
 from pipeline.render.picture import format_level, loudness_alt_text
@@ -53,6 +55,7 @@ class IndexEntry:
     page_src: str | None  # the seminar's page in the archive
     transcript: tuple[TimedParagraph, ...] = ()  # each paragraph's time links to the audio there
     machine_transcript: bool = False  # a machine draft no person has reviewed
+    downloads: str | None = None  # «12 nedlastinger», when ``publish stats`` has counted any
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,14 @@ def _config(site: Site, show_id: str) -> Show | None:
         return None
 
 
-def _item(ep: Item, storage: Storage, target: Loudness | None) -> IndexEntry:
+def downloads_text(n: int | None) -> str | None:
+    """«1 nedlasting», «1\u00a0234 nedlastinger»; None when nothing was counted."""
+    if n is None:
+        return None
+    return f"{n:,}".replace(",", "\u00a0") + ("\u00a0nedlasting" if n == 1 else "\u00a0nedlastinger")
+
+
+def _item(ep: Item, storage: Storage, target: Loudness | None, downloads: dict[str, int] | None = None) -> IndexEntry:
     audio: Media = ep.renditions.get("audio") or ep.media
     picture = ep.renditions.get("loudness")
     page = f"{ep.show}/{ep.slug}/"
@@ -96,12 +106,14 @@ def _item(ep: Item, storage: Storage, target: Loudness | None) -> IndexEntry:
         page_src=page if storage.head(f"{page}index.html") else None,
         transcript=timed_paragraphs(audio.key, transcript_of(ep, storage, roles=(role,))) if role else (),
         machine_transcript=bool(role) and is_machine_draft(ep, "transcript" if role == "transcript-vtt" else "captions"),
+        downloads=downloads_text(downloads.get(ep.guid, 0)) if downloads else None,
     )
 
 
 def sections(site: Site, storage: Storage) -> list[Section]:
     """Every configured show and every show the store holds items of, podcasts first, then seminars."""
     published = manifests_by_show(storage)
+    downloads = downloads_by_item(storage)
     out = []
     for show_id in sorted(set(show_ids(site)) | set(published)):
         show = _config(site, show_id)
@@ -119,7 +131,7 @@ def sections(site: Site, storage: Storage) -> list[Section]:
             feed_src=feed_key if storage.head(feed_key) else None,
             archive_src=f"{show_id}/" if kind == "seminar" and storage.head(f"{show_id}/index.html") else None,
             target=f"{format_level(target.integrated)}\u00a0LUFS" if target else None,
-            items=tuple(_item(e, storage, target) for e in episodes),
+            items=tuple(_item(e, storage, target, downloads) for e in episodes),
         ))
     return sorted(out, key=lambda s: (s.kind != "podcast", s.title.lower()))
 

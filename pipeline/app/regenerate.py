@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.app.identity import show_podcast_guid
+from pipeline.app.notify import notify_feed
 from pipeline.app.objects import artwork_media, in_store
 from pipeline.checks.store import refuse_failing_feed
 from pipeline.inputs.captions import parse_vtt
@@ -160,6 +161,8 @@ def regenerate_feed(site: Site, show: Show, storage: Storage | None = None, *, p
 
     if write_conditionally(storage, show.feed_key, build):
         result.uploaded.append(show.feed_key)
+    # Apps are told once the feed is in the store; a notice that fails is a warning, owed to the next run.
+    result.warnings += notify_feed(site.notify, storage, show.id, result.url, show.feed_key in result.uploaded)
     return result
 
 

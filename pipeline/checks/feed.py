@@ -24,7 +24,8 @@ from pipeline.inputs.images import artwork_problems, inspect_image
 from pipeline.model.config import EMAIL
 from pipeline.model.errors import InputError
 from pipeline.model.timerange import OSLO
-from pipeline.render.feed import ATOM_NS, CONTENT_NS
+from pipeline.render.atomns import ATOM_NS
+from pipeline.render.feed import CONTENT_NS
 from pipeline.render.itunes import DESCRIPTION_LIMIT, ITUNES_NS
 from pipeline.inputs.transcripts import TRANSCRIPT_TYPES
 from pipeline.render.podcastns import CHAPTERS_TYPE, GROUPS, MEDIUMS, PODCAST_NAMESPACES, ROLE_GROUP

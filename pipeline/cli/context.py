@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
@@ -16,9 +16,11 @@ class Project:
     verbose: bool = False
     traceback: bool = False
 
-    def site(self) -> Site:
-        """``feeds/site.toml``, read when a command needs it (``publish init`` runs without one)."""
-        return load_site(self.root)
+    def site(self, *, no_notify: bool = False) -> Site:
+        """``feeds/site.toml``, read when a command needs it (``publish init`` runs without one);
+        ``no_notify`` (``--no-notify``): no hub or service is told this time."""
+        site = load_site(self.root)
+        return replace(site, notify=replace(site.notify, send=False)) if no_notify else site
 
 
 pass_project = click.make_pass_decorator(Project)

@@ -101,6 +101,13 @@ def json_option(what: str = "the result"):
     return click.option("--json", "as_json", is_flag=True, help=f"Print {what} as JSON.")
 
 
+def notify_option():
+    """``--no-notify``: the feed is written, but no hub or service is told this time (``[notify]``)."""
+    return click.option("--no-notify", "no_notify", is_flag=True,
+                        help="Tell no WebSub hub, Podcast Index or Podping this time (a trial); the next publish "
+                             "tells them.")
+
+
 AUTO = "auto"  # --captions auto, --transcript auto: drafted from the speech
 
 

@@ -44,6 +44,7 @@ BOOL = Type("true/false", "true or false", lambda v: isinstance(v, bool))
 # TOML's integers are numbers too; a bool is not, although Python counts it as an int.
 NUMBER = Type("number", "a number", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
 TABLE = Type("table", "a table", lambda v: isinstance(v, dict))
+LIST = Type("list of text", "a list of text", lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v))
 BOOL_OR_REVIEWED = Type('true/false/"reviewed"', 'true, false or "reviewed"',
                         lambda v: isinstance(v, bool) or v == "reviewed")
 
@@ -88,6 +89,11 @@ LINK_MISSING = "the show's web page (an http(s) URL) is required"
 AN_HTTP_URL = Rule("an http(s) URL",
                    lambda v, _file: None if HTTP_URL.match(v) else f"must be an http(s) URL, got {v!r}")
 
+HTTP_URLS = Rule("http(s) URLs", lambda v, _file: next(
+    (f"must hold http(s) URLs, got {u!r}" for u in v if not HTTP_URL.match(u)), None))
+PODCASTINDEX_PUBNOTIFY = "https://api.podcastindex.org/api/1.0/hub/pubnotify"
+PODPING = "https://podping.cloud/"
+
 A_STORE_URL = Rule("`file://FOLDER` or `s3://bucket/prefix`", lambda v, _file: (
     None if v.startswith(("file://", "s3://")) else f"must start with file:// or s3://, got {v!r}"))
 
@@ -128,6 +134,19 @@ SITE_KEYS: tuple[Key, ...] = (
              "`publish transcribe --model` overrides it."),
     Key("speech.language", TEXT, "no", rule=one_of("no", "nb", "nn", "en"),
         help="The language spoken: `no` (Bokmål), `nn` (Nynorsk), `en`. `--language` overrides it."),
+    Key("notify", TABLE, help="Whom to tell when a feed has changed, so apps fetch a new episode within minutes "
+                              "(`--no-notify` for trials). None is told by default."),
+    Key("notify.websub_hubs", LIST, [], rule=HTTP_URLS,
+        help="WebSub hubs (e.g. `https://pubsubhubbub.appspot.com/`): named in the feed (`atom:link rel=hub`) "
+             "and sent `hub.mode=publish` for the feed's address."),
+    Key("notify.podcastindex", BOOL, False, help="Tell Podcast Index (its pubnotify endpoint)."),
+    Key("notify.podcastindex_url", TEXT, PODCASTINDEX_PUBNOTIFY, rule=AN_HTTP_URL,
+        help="Podcast Index's pubnotify endpoint; `?url=<feed>` is added."),
+    Key("notify.podping", BOOL, False,
+        help="Tell Podping (podping.cloud), with the token in the environment variable `PODPING_TOKEN` "
+             "(never in the repository)."),
+    Key("notify.podping_url", TEXT, PODPING, rule=AN_HTTP_URL,
+        help="Podping's endpoint; `?url=<feed>` is added."),
 )
 
 SHOW_KEYS: tuple[Key, ...] = (
@@ -198,6 +217,22 @@ class Loudness:
 
 
 @dataclass(frozen=True)
+class Notify:
+    """Whom to tell when a feed has changed (``[notify]``); ``Notify()`` tells no one."""
+
+    websub_hubs: tuple[str, ...] = ()
+    podcastindex: bool = False
+    podcastindex_url: str = PODCASTINDEX_PUBNOTIFY
+    podping: bool = False
+    podping_url: str = PODPING
+    send: bool = True  # False: `--no-notify`, a trial: the feed names the hubs, no one is told yet
+
+    @property
+    def anyone(self) -> bool:
+        return bool(self.websub_hubs or self.podcastindex or self.podping)
+
+
+@dataclass(frozen=True)
 class Site:
     root: Path  # the project folder holding feeds/ and episodes/
     storage: str  # file://public or s3://bucket/prefix
@@ -205,6 +240,7 @@ class Site:
     website: str  # the organisation's web site (RSS <link> fallback)
     speech_model: str = str(default_of("speech.model", SITE_KEYS))  # a CTranslate2 Whisper model
     speech_language: str = str(default_of("speech.language", SITE_KEYS))
+    notify: Notify = field(default_factory=Notify)
 
     @property
     def feeds_dir(self) -> Path:
@@ -361,7 +397,11 @@ def load_site(root: Path) -> Site:
     values = read_values(SITE_KEYS, _read_toml(path), path)
     return Site(root=root, storage=values["storage"], base_url=values["base_url"].rstrip("/"),
                 website=values["website"], speech_model=values["speech.model"],
-                speech_language=values["speech.language"])
+                speech_language=values["speech.language"],
+                notify=Notify(websub_hubs=tuple(values["notify.websub_hubs"] or ()),
+                              podcastindex=values["notify.podcastindex"],
+                              podcastindex_url=values["notify.podcastindex_url"],
+                              podping=values["notify.podping"], podping_url=values["notify.podping_url"]))
 
 
 def show_ids(site: Site) -> list[str]:
@@ -400,6 +440,8 @@ def toml_value(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(float(value))
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
     return json.dumps(str(value), ensure_ascii=False)
 
 

@@ -24,11 +24,11 @@ from pipeline.model.config import Show, Site
 from pipeline.model.records import Item, Media
 from pipeline.model.timerange import OSLO, parse_clock_range
 from pipeline.render import itunes, podcastns
+from pipeline.render.atomns import AtomHubs
 from pipeline.render.escape import attr, html_text, text
 from pipeline.render.itunes import DESCRIPTION_LIMIT
 
 # Declared on <rss> by feedgen itself; named here for the check, which reads them back.
-ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 PUBLISH_HOUR = 6  # podcasts appear at 06:00 Oslo time on their date
 
@@ -116,6 +116,8 @@ def channel_xml(show: Show, site: Site, newest: Item | None, *, artwork: Media, 
     fg.load_extension("podcast")
     fg.register_extension("itunes_extra", itunes.ItunesExtra)
     fg.register_extension("podcast_ns", podcastns.PodcastNs)
+    fg.register_extension("atom_hubs", AtomHubs)
+    fg.atom_hubs.hubs = site.notify.websub_hubs
     feed_url = site.public_url(show.feed_key)
     fg.title(show.title)
     fg.description(html_text(show.description))  # HTML to apps, as an item's

@@ -13,6 +13,7 @@ draw, so that importing this module for the alt text costs nothing).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from pathlib import Path
@@ -158,3 +159,78 @@ def read_curve(png: Path) -> dict:
 
     with Image.open(png) as image:
         return json.loads(image.text[PNG_KEY])
+
+
+# --- downloads over time (``publish stats --chart``) -------------------------------------------------------
+
+DOWNLOADS_KEY = "downloads"  # the PNG text chunk holding the figures drawn, as JSON
+PERIOD_WORDS = {"day": "dag", "week": "uke", "month": "måned"}
+
+
+def downloads_period(days: list[str]) -> str:
+    """Pure: the bar a chart of these days (ISO dates) has: a day up to two months, a week up to a year, else
+    a month, so that a chart never has more than about 60 bars."""
+    if not days:
+        return "day"
+    span = (dt.date.fromisoformat(max(days)) - dt.date.fromisoformat(min(days))).days
+    return "day" if span <= 62 else "week" if span <= 366 else "month"
+
+
+def downloads_series(by_day: dict[str, int], period: str) -> list[tuple[str, int]]:
+    """Pure: downloads per ``period`` (day, week, month), in time order, periods without downloads as 0."""
+    if not by_day:
+        return []
+    first, last = dt.date.fromisoformat(min(by_day)), dt.date.fromisoformat(max(by_day))
+    series: dict[str, int] = {}
+    for n in range((last - first).days + 1):
+        day = first + dt.timedelta(days=n)
+        series.setdefault(_period_label(day, period), 0)
+        series[_period_label(day, period)] += by_day.get(day.isoformat(), 0)
+    return list(series.items())
+
+
+def _period_label(day: dt.date, period: str) -> str:
+    if period == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    return day.isoformat()[:7] if period == "month" else day.isoformat()
+
+
+def downloads_alt_text(series: list[tuple[str, int]], period: str) -> str:
+    """The figures in words (Norwegian): the chart's alt text and its PNG ``Description``."""
+    total = sum(n for _, n in series)
+    figures = "; ".join(f"{label}: {n}" for label, n in series) or "ingen"
+    return f"Nedlastinger per {PERIOD_WORDS[period]}, i alt {total}: {figures}."
+
+
+def draw_downloads(out: Path, by_day: dict[str, int], *, title: str = "Nedlastinger over tid") -> str:
+    """Draw downloads over time (bars per day, week or month) to ``out`` (PNG, 1000 x 380 px); the figures are
+    its ``Description`` text chunk and come back as its alt text. Same input, same bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    period = downloads_period(list(by_day))
+    series = downloads_series(by_day, period)
+    fig = Figure(figsize=(10, 3.8), dpi=100)
+    ax = fig.add_subplot()
+    fig.subplots_adjust(left=0.075, right=0.985, top=0.86, bottom=0.2)
+    labels, values = [label for label, _ in series], [n for _, n in series]
+    ax.bar(range(len(values)), values, color=AFTER_COLOUR, width=0.8)
+    step = max(1, len(labels) // 12)
+    ax.set_xticks(range(0, len(labels), step), labels[::step], rotation=30, ha="right", fontsize=9)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel(f"Nedlastinger per {PERIOD_WORDS[period]}")
+    ax.grid(True, axis="y", color="#dde3e8", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.suptitle(f"{drawable(title, _title_glyphs(13, 'bold'))} (i alt {sum(values)})", x=0.075, ha="left",
+                 fontsize=13, fontweight="bold", parse_math=False)
+    text = downloads_alt_text(series, period)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, format="png", metadata={"Title": title, "Software": None, "Description": text,
+                                             DOWNLOADS_KEY: json.dumps(dict(series), separators=(",", ":"))})
+    return text

@@ -7,6 +7,7 @@ its Content-Type, Cache-Control and our metadata (``sha256``).
 
 from __future__ import annotations
 
+import io
 import mimetypes
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -120,9 +121,35 @@ class Storage(Protocol):
 
     def get(self, key: str) -> tuple[bytes, ObjectInfo] | None: ...
 
+    def get_range(self, key: str, first: int, length: int) -> bytes | None:
+        """Up to ``length`` bytes of ``key`` from byte ``first`` (fewer at the end, ``b""`` beyond it): an ID3
+        tag's header, or a log read a piece at a time. None when there is no such object."""
+        ...
+
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]: ...
 
     def delete(self, key: str) -> None: ...
+
+
+class ObjectReader(io.RawIOBase):
+    """An object read as a stream, ``chunk`` bytes a request (``Storage.get_range``): a log of any size is read
+    with memory flat in its size."""
+
+    def __init__(self, storage: Storage, key: str, chunk: int = 8 << 20, start: int = 0):
+        self._storage, self._key, self._chunk, self._at = storage, key, chunk, start
+        self._buffer = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, into) -> int:
+        if not self._buffer:
+            self._buffer = self._storage.get_range(self._key, self._at, self._chunk) or b""
+            self._at += len(self._buffer)
+        n = min(len(into), len(self._buffer))
+        into[:n] = self._buffer[:n]
+        self._buffer = self._buffer[n:]
+        return n
 
 
 def open_storage(url: str, root: Path) -> Storage:

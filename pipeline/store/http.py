@@ -6,22 +6,31 @@ because browsers seek in video by asking for ranges. Nothing outside the root an
 (``.meta/``, temp ``.part`` files) is ever served, nor what a public bucket keeps private (``_manifests/``:
 a 404, like a missing object); a directory is served only by its ``index.html``.
 Files are streamed in chunks, never read whole.
+
+With an access log (``publish serve --access-log FILE``), every request answered is one line of the Combined
+Log Format (as nginx and Apache write it, which ``publish stats`` reads): the client's address, the time, the
+request line, the status, the body bytes really sent, the referer and the user agent. That file is the only
+place an address is written.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
+import threading
 import urllib.parse
 from http import HTTPStatus
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from pipeline.model.errors import InputError
 from pipeline.store import FRAME_ANCESTORS, frame_ancestors_for, is_public
 from pipeline.store.local import LocalStorage
 
 CHUNK = 1 << 16
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.I)
 
 
@@ -75,6 +84,37 @@ def resolve_key(url_path: str) -> tuple[str, bool] | None:
     return "/".join(parts), folder
 
 
+def _quoted(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def clf_line(client: str, when: dt.datetime, request_line: str, status: int, sent: int, referer: str | None,
+             agent: str | None) -> str:
+    """Pure: one line of the Combined Log Format (English month names whatever the locale)."""
+    stamp = f"{when:%d}/{MONTHS[when.month - 1]}/{when:%Y:%H:%M:%S %z}"
+    return (f'{client} - - [{stamp}] "{_quoted(request_line)}" {status} {sent or "-"} '
+            f'"{_quoted(referer or "-")}" "{_quoted(agent or "-")}"\n')
+
+
+class AccessLog:
+    """Combined Log Format lines appended to a file, one whole line at a time from any thread."""
+
+    def __init__(self, path: Path):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = path.open("a", encoding="utf-8", buffering=1)
+        except OSError as e:
+            raise InputError(f"cannot write the access log: {e.strerror or e}", str(path)) from e
+        self._lock = threading.Lock()
+
+    def write(self, line: str) -> None:
+        with self._lock:
+            self._file.write(line)
+
+    def close(self) -> None:
+        self._file.close()
+
+
 class StoreHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: a video player makes many range requests
     server_version = "pipeline-serve"
@@ -82,6 +122,26 @@ class StoreHandler(BaseHTTPRequestHandler):
     verbose = False
     # Pages the server makes itself for keys the store lacks (the index of ``publish serve``): key -> (bytes, type).
     fallback: Callable[[str], tuple[bytes, str] | None] | None = None
+    access_log: AccessLog | None = None
+    _status: int | None = None
+    _sent = 0
+
+    def handle_one_request(self) -> None:
+        self._status, self._sent = None, 0
+        super().handle_one_request()
+        if self.access_log is not None and self._status is not None:
+            self.access_log.write(clf_line(self.client_address[0], dt.datetime.now().astimezone(),
+                                           self.requestline, self._status, self._sent,
+                                           self.headers.get("Referer") if self.headers else None,
+                                           self.headers.get("User-Agent") if self.headers else None))
+
+    def log_request(self, code="-", size="-") -> None:
+        self._status = int(code) if str(code).isdigit() else None
+        super().log_request(code, size)
+
+    def _body(self, data: bytes) -> None:
+        self.wfile.write(data)
+        self._sent += len(data)
 
     def do_GET(self) -> None:
         self._respond(body=True)
@@ -154,7 +214,7 @@ class StoreHandler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.INTERNAL_SERVER_ERROR, {"Content-Type": "text/plain; charset=utf-8",
                                                            "Content-Length": str(len(text))})
             if body:
-                self.wfile.write(text)
+                self._body(text)
             return
         if made is None:
             return self._plain(HTTPStatus.NOT_FOUND, body)
@@ -163,7 +223,7 @@ class StoreHandler(BaseHTTPRequestHandler):
                                    "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
                                    "Content-Security-Policy": "frame-ancestors 'self'"})
         if body:
-            self.wfile.write(data)
+            self._body(data)
 
     def _copy(self, f, length: int) -> None:
         try:
@@ -171,7 +231,7 @@ class StoreHandler(BaseHTTPRequestHandler):
                 chunk = f.read(min(CHUNK, length))
                 if not chunk:
                     break
-                self.wfile.write(chunk)
+                self._body(chunk)
                 length -= len(chunk)
         except (BrokenPipeError, ConnectionResetError):  # players cancel range requests all the time
             self.close_connection = True
@@ -190,7 +250,7 @@ class StoreHandler(BaseHTTPRequestHandler):
         headers.pop("Cache-Control", None)
         self._send(status, headers)
         if body:
-            self.wfile.write(text)
+            self._body(text)
 
 
 def framing(key: str, metadata: dict[str, str]) -> dict[str, str]:
@@ -206,13 +266,15 @@ def _etags(header: str | None) -> set[str]:
 
 
 def make_server(root: Path, host: str = "127.0.0.1", port: int = 8000, *, verbose: bool = False,
-                fallback: Callable[[str], tuple[bytes, str] | None] | None = None) -> ThreadingHTTPServer:
+                fallback: Callable[[str], tuple[bytes, str] | None] | None = None,
+                access_log: AccessLog | None = None) -> ThreadingHTTPServer:
     """A server for the store at ``root`` (not started). Port 0 picks a free port: see ``server_address``.
 
     ``fallback(key)`` answers for keys the store has no object at (``index.html`` for ``/``): (bytes, type) or None.
+    ``access_log``: where each request answered is written as a Combined Log Format line.
     """
     store = LocalStorage(root)
-    handler = type("Handler", (StoreHandler,), {"store": store, "verbose": verbose,
+    handler = type("Handler", (StoreHandler,), {"store": store, "verbose": verbose, "access_log": access_log,
                                                 "fallback": staticmethod(fallback) if fallback else None})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
@@ -220,13 +282,19 @@ def make_server(root: Path, host: str = "127.0.0.1", port: int = 8000, *, verbos
 
 
 def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, *, verbose: bool = False,
-          fallback: Callable[[str], tuple[bytes, str] | None] | None = None) -> None:
-    """Serve ``root`` until interrupted. Prints nothing; the CLI says where it listens."""
-    with make_server(root, host, port, verbose=verbose, fallback=fallback) as server:
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
+          fallback: Callable[[str], tuple[bytes, str] | None] | None = None, access_log: Path | None = None) -> None:
+    """Serve ``root`` until interrupted, appending each request to ``access_log`` when given. Prints nothing;
+    the CLI says where it listens."""
+    log = AccessLog(access_log) if access_log else None
+    try:
+        with make_server(root, host, port, verbose=verbose, fallback=fallback, access_log=log) as server:
+            try:
+                server.serve_forever()
+            except KeyboardInterrupt:
+                pass
+    finally:
+        if log is not None:
+            log.close()
 
 
-__all__ = ["framing", "make_server", "parse_range", "resolve_key", "serve", "Unsatisfiable"]
+__all__ = ["AccessLog", "clf_line", "framing", "make_server", "parse_range", "resolve_key", "serve", "Unsatisfiable"]

@@ -178,6 +178,16 @@ class LocalStorage:
         with self._faults("cannot read", key):
             return self._path(key).read_bytes(), info
 
+    def get_range(self, key: str, first: int, length: int) -> bytes | None:
+        path = self._path(key)
+        with self._faults("cannot read", key):
+            if not path.is_file():
+                self._check_root()
+                return None
+            with path.open("rb") as f:
+                f.seek(first)
+                return f.read(max(0, length))
+
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
         self._check_root()
         if not self.root.is_dir():

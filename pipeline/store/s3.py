@@ -307,6 +307,24 @@ class S3Storage:
             raise self._error(e, action) from e
         return data, self._info(key, response)
 
+    def get_range(self, key: str, first: int, length: int) -> bytes | None:
+        full = self._full(key)
+        action = f"reading {key}"
+        if length <= 0:
+            return b"" if self.head(key) is not None else None
+        try:
+            response = self._client.get_object(Bucket=self.bucket, Key=full, Range=f"bytes={first}-{first + length - 1}")
+            return response["Body"].read()
+        except bce.ClientError as e:
+            if self._is_missing(e):
+                return None
+            if e.response.get("Error", {}).get("Code") == "InvalidRange" or \
+                    e.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 416:
+                return b""  # from beyond the end
+            raise self._error(e, action) from e
+        except _ERRORS as e:
+            raise self._error(e, action) from e
+
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
         """Objects whose key starts with ``prefix``, in key order.
 

@@ -9,6 +9,7 @@ from pipeline.cli.commands.list import list_
 from pipeline.cli.commands.retract import retract
 from pipeline.cli.commands.seminar import seminar
 from pipeline.cli.commands.serve import serve
+from pipeline.cli.commands.stats import stats
 from pipeline.cli.commands.transcribe import transcribe
 
-COMMANDS = (episode, seminar, transcribe, archive, feed, check, retract, list_, serve, init)
+COMMANDS = (episode, seminar, transcribe, archive, feed, check, retract, list_, serve, stats, init)

@@ -9,7 +9,8 @@ import click
 from pipeline.app.episode import EpisodeRequest, publish_episode
 from pipeline.cli.context import Project, pass_project
 from pipeline.cli.output import print_episode, publish_and_show, result_json
-from pipeline.cli.types import DateType, is_auto, json_option, refuse_description_and_notes, speech_options
+from pipeline.cli.types import (DateType, is_auto, json_option, notify_option, refuse_description_and_notes,
+                                speech_options)
 
 
 @click.command()
@@ -33,10 +34,12 @@ from pipeline.cli.types import DateType, is_auto, json_option, refuse_descriptio
 @click.option("--type", "episode_type", type=click.Choice(["full", "trailer", "bonus"]), default="full", show_default=True)
 @click.option("--explicit", is_flag=True, help="Mark the episode explicit.")
 @click.option("--dry-run", is_flag=True, help="Check and measure, but encode, upload and write nothing.")
+@notify_option()
 @json_option()
 @pass_project
 def episode(project: Project, audio, show, title, description, notes_file, date, season, number, image,
-            chapters_file, persons, episode_type, explicit, dry_run, as_json, language, model, transcripts=()):
+            chapters_file, persons, episode_type, explicit, dry_run, as_json, no_notify, language, model,
+            transcripts=()):
     """Publish AUDIO as an episode: check, level, normalise, encode, tag, upload, record, regenerate the feed."""
     refuse_description_and_notes(description, notes_file)
     req = EpisodeRequest(source=audio, show=show, title=title, description=description, notes_file=notes_file,
@@ -45,5 +48,5 @@ def episode(project: Project, audio, show, title, description, notes_file, date,
                          transcripts=tuple(t for t in transcripts if not is_auto(t)),
                          machine_transcript=any(is_auto(t) for t in transcripts), speech_model=model,
                          language=language)
-    publish_and_show(publish_episode, project.site(), req, dry_run=dry_run, as_json=as_json, shape=result_json,
-                     lines=print_episode)
+    publish_and_show(publish_episode, project.site(no_notify=no_notify), req, dry_run=dry_run, as_json=as_json,
+                     shape=result_json, lines=print_episode)

@@ -8,7 +8,7 @@ import click
 
 from pipeline.cli.context import Project, pass_project
 from pipeline.cli.output import print_seminar, publish_and_show, seminar_json
-from pipeline.cli.types import (DateType, OffsetType, TimeRangeType, is_auto, json_option,
+from pipeline.cli.types import (DateType, OffsetType, TimeRangeType, is_auto, json_option, notify_option,
                                 refuse_description_and_notes, speech_options)
 
 
@@ -36,10 +36,11 @@ from pipeline.cli.types import (DateType, OffsetType, TimeRangeType, is_auto, js
 @speech_options()
 @click.option("--poster-at", type=OffsetType(), help="Where to take the poster frame (default: 10 % in, at most 1 minute).")
 @click.option("--dry-run", is_flag=True, help="Check and measure, but encode, upload and write nothing.")
+@notify_option()
 @json_option()
 @pass_project
 def seminar(project: Project, video, show, title, date, time_range, place, speakers, description, notes_file, slides,
-            captions, chapters, language, model, poster_at, dry_run, as_json):
+            captions, chapters, language, model, poster_at, dry_run, as_json, no_notify):
     """Publish VIDEO as a seminar recording: web MP4, poster, audio-only MP3, captions and slides beside a
     permanent page in the archive, and an item in the video podcast feed."""
     from pipeline.app.seminar import SeminarRequest, publish_seminar
@@ -51,5 +52,5 @@ def seminar(project: Project, video, show, title, date, time_range, place, speak
                          machine_captions=is_auto(captions), speech_model=model, language=language,
                          poster_at=poster_at, chapters_file=None if is_auto(chapters) else chapters,
                          auto_chapters=is_auto(chapters))
-    publish_and_show(publish_seminar, project.site(), req, dry_run=dry_run, as_json=as_json, shape=seminar_json,
-                     lines=print_seminar)
+    publish_and_show(publish_seminar, project.site(no_notify=no_notify), req, dry_run=dry_run, as_json=as_json,
+                     shape=seminar_json, lines=print_seminar)

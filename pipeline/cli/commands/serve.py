@@ -13,8 +13,11 @@ from pipeline.model.config import load_show, show_ids
 @click.command()
 @click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
+@click.option("--access-log", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Append a Combined Log Format line for every request to this file (for `publish stats`); "
+                   "it holds listeners' IP addresses.")
 @pass_project
-def serve(project: Project, port, host):
+def serve(project: Project, port, host, access_log):
     """Serve the local store over HTTP (with byte ranges), so podcast apps and browsers on this machine can use it."""
     from pipeline.store.http import serve as serve_forever
 
@@ -31,7 +34,9 @@ def serve(project: Project, port, host):
     click.echo(f"  everything published, with players and loudness pictures: http://{host}:{port}/")
     for show_id in show_ids(site):
         click.echo(f"  {show_id}: http://{host}:{port}/{load_show(site, show_id).feed_key}")
+    if access_log:
+        click.echo(f"  every request is logged, with the listener's address, to {access_log}")
     try:
-        serve_forever(root, host, port, fallback=index_pages(site, storage))
+        serve_forever(root, host, port, fallback=index_pages(site, storage), access_log=access_log)
     except KeyboardInterrupt:
         pass
