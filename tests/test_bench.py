@@ -38,6 +38,11 @@ def test_quick_bench_completes_and_prints_every_row(tmp_path):
         expected += ["video.seminar", "video.remux", "video.transcode", "video.camera", "video.phone"]
     else:
         assert "video: not measured (publish seminar not available" in out
+    speech = bench.speech_available() is None
+    if speech:
+        expected += ["speech.unbatched", "speech.batched", "speech.seminar-given", "speech.seminar-auto"]
+    else:
+        assert "speech: not measured" in out
     assert set(expected) <= set(ids), f"missing rows: {set(expected) - set(ids)}"
     for row in data["rows"]:
         assert row["label"] in out, f"row {row['id']} not printed"
@@ -47,6 +52,15 @@ def test_quick_bench_completes_and_prints_every_row(tmp_path):
         loudness = next(r for r in data["rows"] if r["id"] == row_id)["data"]["loudness"][0]
         assert loudness["integrated"] is not None and loudness["true_peak"] is not None
 
+    rows = {row["id"]: row for row in data["rows"]}
+    if speech:  # scored against the known text the recording was made from
+        for row_id in ("speech.unbatched", "speech.batched"):
+            got = rows[row_id]["data"]
+            assert got["rtf"][0] > 0 and 0 <= got["wer"][0] <= 2, got
+            assert got["timing"][0]["sentences"] >= 3 and got["words_known"] > 20
+        assert "extra_s" in rows["speech.seminar-auto"]["data"]
+        assert rows["speech.seminar-auto"]["data"]["timing"][0]["sentences"] >= 3
+
     from PIL import Image
 
     with Image.open(picture) as image:  # the goals as a picture, drawn from the same results
@@ -54,7 +68,7 @@ def test_quick_bench_completes_and_prints_every_row(tmp_path):
     assert f"chart: {picture}" in out
 
     assert "goals (issue #6)" in out
-    assert len(data["goals"]) == 9
+    assert len(data["goals"]) == 10
     for goal in data["goals"]:
         assert goal["status"] in ("MET", "NOT MET", "NOT MEASURED")
         assert f"{goal['goal']}: {goal['figures']}" in out

@@ -1,4 +1,4 @@
-"""Benchmarks for issue #6: our pipeline against what producers would compare it with.
+"""Benchmarks for issue #6 (and #13's speech recognition): our pipeline against what producers would compare it with.
 
 ``scripts/bench`` runs :func:`main`. Every measured command is a subprocess, run under ``/usr/bin/time``
 (wall, user+sys CPU of the whole waited-for tree, largest single RSS) while a sampler thread polls
@@ -7,7 +7,10 @@ one group alternate run by run, so a slow patch of the machine hits every conten
 
 Inputs are made here, once, in the cache folder (``.bench/``): the two-speaker espeak-ng recording
 (30 min; 20 s with ``--quick``), a 2-hour one (full mode only), video made with lavfi, a random file
-to upload. Results go to ``.bench/results.json`` as well as to the printed table.
+to upload, and for the speech section a recording of known sentences (``tools/bench-speech.txt``, from
+the agency's newsletter) spoken by espeak-ng at known offsets (30 min; 40 s with ``--quick``), so the
+word error rate and the caption timing are measured against the text it was made from. Results go to
+``.bench/results.json`` as well as to the printed table.
 
 Nothing in the pipeline imports this module; only the standard library is imported at the top so the
 small child entries (``python -c "import tools.bench as b; b.feed_child(...)"``) start fast.
@@ -17,7 +20,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
+import math
 import os
 import platform
 import re
@@ -53,14 +58,16 @@ class Sizes:
     feeds: tuple[int, int]
     upload_mb: int
     show_episodes: int
+    speech_s: float = 30 * 60  # the known-text recording the speech section transcribes
+    speech_runs: int = 1  # a 30-minute transcription takes minutes: once each unless --runs says otherwise
 
     @classmethod
     def for_mode(cls, quick: bool, runs: int | None = None) -> "Sizes":
         if quick:
             return cls(runs=runs or 1, audio_s=20, long_audio_s=None, video_s=10, transcode_s=10,
-                       feeds=(100, 1000), upload_mb=20, show_episodes=100)
+                       feeds=(100, 1000), upload_mb=20, show_episodes=100, speech_s=40, speech_runs=runs or 1)
         return cls(runs=runs or 3, audio_s=30 * 60, long_audio_s=2 * 3600, video_s=30 * 60, transcode_s=120,
-                   feeds=(1000, 10000), upload_mb=200, show_episodes=1000)
+                   feeds=(1000, 10000), upload_mb=200, show_episodes=1000, speech_s=30 * 60, speech_runs=runs or 1)
 
 
 # --- measuring one command --------------------------------------------------------------------------
@@ -284,6 +291,7 @@ PAIRS = {
     "audio.media": ("audio.normalize", "audio.floor"),
     "video.seminar": (None, "video.remux"),
     "storage.put_file": ("storage.upload_file", None),
+    "speech.seminar-auto": (None, "speech.seminar-given"),
 }
 
 
@@ -396,17 +404,19 @@ def speech_wav(cache: Path, seconds: float) -> Path:
                   lambda tmp: two_speaker_recording(tmp, minutes=seconds / 60))
 
 
-def compliant_video(cache: Path, seconds: float) -> Path:
-    """720p25 H.264 yuv420p + AAC: one minute of low-complexity testsrc2 encoded once, looped by copy."""
-    speech = speech_wav(cache, seconds)
+def compliant_video(cache: Path, seconds: float, speech: Path | None = None, name: str = "video-h264") -> Path:
+    """720p25 H.264 yuv420p + AAC: one minute of low-complexity testsrc2 encoded once, looped by copy, with
+    ``speech`` (default: the two-speaker recording) as its sound."""
+    speech = speech or speech_wav(cache, seconds)
     unit = min(seconds, 60)
     clip = cached(cache / "inputs" / f"testsrc2-720p-{_label_s(unit)}.mp4", lambda tmp: _ffmpeg(
         "-f", "lavfi", "-i", f"testsrc2=s=1280x720:r=25:d={unit}", "-c:v", "libx264", "-preset", "veryfast",
         "-tune", "stillimage", "-crf", "30", "-g", "50", "-pix_fmt", "yuv420p", "-an", str(tmp)))
     loops = max(0, int(-(-seconds // unit)) - 1)
-    return cached(cache / "inputs" / f"video-h264-{_label_s(seconds)}.mp4", lambda tmp: _ffmpeg(
+    return cached(cache / "inputs" / f"{name}-{_label_s(seconds)}.mp4", lambda tmp: _ffmpeg(
         "-stream_loop", str(loops), "-i", str(clip), "-i", str(speech), "-map", "0:v", "-map", "1:a",
-        "-c:v", "copy", "-c:a", "aac", "-b:a", "128k", "-t", str(seconds), "-movflags", "+faststart", str(tmp)))
+        "-c:v", "copy", "-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2", "-t", str(seconds),
+        "-movflags", "+faststart", str(tmp)))
 
 
 def camera_video(cache: Path, seconds: float) -> Path:
@@ -478,6 +488,103 @@ def upload_file(cache: Path, mb: int) -> Path:
             for _ in range(mb):
                 f.write(os.urandom(MB))
     return cached(cache / "inputs" / f"upload-{mb}MB.bin", make)
+
+
+# --- the known-text recording (the speech section) ----------------------------------------------------
+
+SPEECH_TEXT = ROOT / "tools" / "bench-speech.txt"
+VOICES = ({"pitch": 40, "speed": 165}, {"pitch": 70, "speed": 150})  # host and guest, as tools.samples has them
+SENTENCE_PAUSE, TURN_PAUSE, LEAD_IN = 0.6, 1.2, 1.0  # seconds of silence
+ONSET = 300  # a sample above this (about -40 dBFS) is where speech starts
+
+
+def known_turns() -> list[list[str]]:
+    """The known text: turns of sentences (a blank line in the file starts the other speaker's turn)."""
+    turns, turn = [], []
+    for line in SPEECH_TEXT.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            continue
+        if line.strip():
+            turn.append(line.strip())
+        elif turn:
+            turns, turn = turns + [turn], []
+    return turns + ([turn] if turn else [])
+
+
+def _spoken(text: str, voice: dict, path: Path):
+    """espeak-ng's samples of ``text`` (int16) and their rate."""
+    import wave
+
+    import numpy as np
+
+    from tools.samples import speak
+
+    speak(text, path, **voice)
+    with wave.open(str(path)) as w:
+        rate, data = w.getframerate(), np.frombuffer(w.readframes(w.getnframes()), "<i2")
+    path.unlink()
+    return data, rate
+
+
+def _schedule(seconds: float, folder: Path):
+    """The sentences in order, looped (the other voice each pass) until ``seconds`` is full: their samples and
+    where each starts and ends (the first and last sample above ``ONSET``)."""
+    import numpy as np
+
+    placed, sentences, at, rate, turns = [], [], LEAD_IN, None, known_turns()
+    for n in itertools.count():
+        turn = turns[n % len(turns)]
+        voice = (n % len(turns) + n // len(turns)) % len(VOICES)
+        for sentence in turn:
+            data, rate = _spoken(sentence, VOICES[voice], folder / "sentence.wav")
+            loud = np.flatnonzero(np.abs(data.astype(np.int32)) > ONSET)
+            if at + len(data) / rate > seconds - 0.5 or not len(loud):
+                return placed, sentences, rate
+            placed.append((round(at * rate), data))
+            sentences.append({"text": sentence, "speaker": voice, "start": round(at + loud[0] / rate, 3),
+                              "end": round(at + (loud[-1] + 1) / rate, 3)})
+            at += len(data) / rate + SENTENCE_PAUSE
+        at += TURN_PAUSE - SENTENCE_PAUSE
+    raise AssertionError("itertools.count ended")
+
+
+def known_speech(cache: Path, seconds: float) -> tuple[Path, list[dict]]:
+    """A mono recording of the known sentences spoken by espeak-ng (two voices taking turns) at known offsets,
+    and the sentences with the second each starts and ends (in a .json beside it)."""
+    import wave
+
+    import numpy as np
+
+    wav = cache / "inputs" / f"known-speech-{_label_s(seconds)}.wav"
+    key = wav.with_suffix(".json")
+
+    def make(tmp: Path) -> None:
+        with tempfile.TemporaryDirectory(prefix="known-", dir=cache) as folder:
+            placed, sentences, rate = _schedule(seconds, Path(folder))
+        audio = np.zeros(round(seconds * rate), dtype="<i2")
+        for at, data in placed:
+            audio[at:at + len(data)] = data
+        with wave.open(str(tmp), "wb") as w:
+            w.setnchannels(1), w.setsampwidth(2), w.setframerate(rate)
+            w.writeframes(audio.tobytes())
+        part = key.with_name(f".{key.name}.{os.getpid()}.part")
+        part.write_text(json.dumps({"seconds": seconds, "sentences": sentences}, ensure_ascii=False, indent=1))
+        os.replace(part, key)  # before the recording is renamed into place: a recording always has its text
+
+    cached(wav, make)
+    return wav, json.loads(key.read_text())["sentences"]
+
+
+def _vtt_time(seconds: float) -> str:
+    ms = round(seconds * 1000)
+    return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
+
+
+def known_captions(path: Path, sentences: list[dict]) -> Path:
+    """The captions a person would give: one cue a sentence, at its true times."""
+    cues = [f"{_vtt_time(s['start'])} --> {_vtt_time(s['end'])}\n{s['text']}\n" for s in sentences]
+    path.write_text("WEBVTT\n\n" + "\n".join(cues), encoding="utf-8")
+    return path
 
 
 # --- loudness of a delivered file (measured here, independently of pipeline.media.loudness) ----------
@@ -992,6 +1099,208 @@ def bench_stats(res: Results, cache: Path, work: Path, say) -> None:
         row.figures = (f"{rate:,.0f} lines a minute of one core's CPU; {kids[-1]['downloads']:,} downloads; "
                        f"peak RSS {kids[-1]['rss_kb'] / 1024:.0f} MiB")
 
+
+# --- 6. speech -------------------------------------------------------------------------------------------
+
+SPEECH_THREADS = 2  # the cores of issue 13's goal
+SPEECH_BATCH = 8  # faster-whisper's BatchedInferencePipeline default
+SPEECH_GOAL = 0.10  # x real time, whisper base int8 on 2 cores (issue 13)
+SLACK = 0.5  # a cue this much before a sentence's start still counts as its first
+
+SEMINAR_CHILD = """
+import datetime as dt, json, sys, time
+from pathlib import Path
+from pipeline.app.seminar import SeminarRequest, publish_seminar
+from pipeline.model.config import load_site
+proj, video, captions = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+site = load_site(proj)
+auto = captions == "auto"
+req = SeminarRequest(source=video, title="Benchmark seminar", date=dt.date(2024, 1, 15), time="09:00-10:00",
+                     captions=None if auto else Path(captions), machine_captions=auto)
+t0 = time.perf_counter()
+done = publish_seminar(site, req)
+print(json.dumps({"publish_s": time.perf_counter() - t0, "uploaded": len(done.uploaded),
+                  "captions": done.episode.source.get("captions")}))
+"""
+
+
+def speech_available() -> str | None:
+    """None when the speech section can run: faster-whisper and the test model (tools/models.py)."""
+    import importlib.util
+
+    if importlib.util.find_spec("faster_whisper") is None:
+        return "faster-whisper is not installed (pip install -e '.[speech]')"
+    try:
+        from tools.models import whisper_base
+
+        whisper_base()
+    except SystemExit as e:
+        return str(e)
+    return None
+
+
+def speech_child(wav: str, model: str, batch_size: int, threads: int) -> None:
+    """Child entry: load the model, transcribe ``wav``, print the in-process figures and what was heard as JSON."""
+    from pipeline.media.speech import Engine, load_model, transcribe
+    from pipeline.render.subtitles import make_cues
+
+    engine = Engine(model, device="cpu", compute_type="int8", threads=threads, batch_size=batch_size)
+    t0 = time.perf_counter()
+    loaded = load_model(engine)
+    c0, t1 = time.process_time(), time.perf_counter()
+    draft = transcribe(Path(wav), engine, language="no", model=loaded)
+    seconds, cpu = time.perf_counter() - t1, time.process_time() - c0
+    print(json.dumps({"load_s": t1 - t0, "transcribe_s": seconds, "transcribe_cpu_s": cpu,
+                      "duration": draft.duration, "words": [w.text for w in draft.words],
+                      "cue_starts": [c.start for c in make_cues(draft.words)]}, ensure_ascii=False))
+
+
+def normalised(text: str) -> str:
+    """Lower case, punctuation and dashes as spaces: what the word error rate compares."""
+    return " ".join(re.sub(r"[^\w\s]|_", " ", text.lower()).split())
+
+
+def word_error_rate(reference: str, heard: str) -> float | None:
+    """jiwer's WER of ``heard`` against ``reference`` (None without jiwer, the ``bench`` extra)."""
+    try:
+        import jiwer
+    except ImportError:
+        return None
+    return jiwer.wer(normalised(reference), normalised(heard) or "-")
+
+
+def timing_errors(starts: list[float], cue_starts: list[float]) -> list[float | None]:
+    """For each sentence start, how far the first cue at or after it is from it (a cue up to ``SLACK``
+    early counts); None where no cue follows."""
+    cues, out, i = sorted(cue_starts), [], 0
+    for start in starts:
+        while i < len(cues) and cues[i] < start - SLACK:
+            i += 1
+        out.append(round(cues[i] - start, 3) if i < len(cues) else None)
+    return out
+
+
+def timing_summary(errors: list[float | None]) -> dict:
+    found = sorted(abs(e) for e in errors if e is not None)
+    if not found:
+        return {"sentences": len(errors), "missed": len(errors)}
+    return {"sentences": len(errors), "missed": len(errors) - len(found), "median_s": statistics.median(found),
+            "p90_s": found[math.ceil(0.9 * len(found)) - 1], "within_0_5": sum(e <= 0.5 for e in found) / len(errors)}
+
+
+def timing_text(t: dict) -> str:
+    if "median_s" not in t:
+        return f"no cue after any of {t['sentences']} sentence starts"
+    return (f"first cue vs sentence start: median {t['median_s']:.2f} s, 90 % within {t['p90_s']:.2f} s, "
+            f"{t['within_0_5']:.0%} of {t['sentences']} within 0.5 s" + (f", {t['missed']} missed" if t["missed"] else ""))
+
+
+def vtt_starts(path: Path) -> list[float]:
+    starts = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if "-->" in line:  # HH:MM:SS.mmm or MM:SS.mmm
+            parts = line.split("-->")[0].strip().split(":")
+            starts.append(sum(float(x) * 60 ** i for i, x in enumerate(reversed(parts))))
+    return starts
+
+
+def _score_transcription(row: Row, got: dict, sentences: list[dict]) -> None:
+    rtf = got["transcribe_s"] / got["duration"]
+    wer = word_error_rate(" ".join(s["text"] for s in sentences), " ".join(got["words"]))
+    timing = timing_summary(timing_errors([s["start"] for s in sentences], got["cue_starts"]))
+    for name, value in (("rtf", rtf), ("transcribe_s", got["transcribe_s"]), ("load_s", got["load_s"]),
+                        ("wer", wer), ("timing", timing)):
+        row.data.setdefault(name, []).append(value)
+    row.data.update(duration=got["duration"], words_heard=len(got["words"]),
+                    words_known=sum(len(normalised(s["text"]).split()) for s in sentences))
+    row.figures = (f"{statistics.median(row.data['rtf']):.3f}x real time ({got['duration'] / 60:.1f} min in "
+                   f"{got['transcribe_s']:.0f} s, model load {got['load_s']:.1f} s); "
+                   + (f"WER {wer:.2f} (synthetic voices)" if wer is not None else "WER not measured (no jiwer)")
+                   + f"; {timing_text(timing)}")
+
+
+def bench_transcription(res: Results, wav: Path, sentences: list[dict], model: str, say) -> None:
+    rows = {batch: res.add(Row(f"speech.{'batched' if batch else 'unbatched'}",
+                               f"speech: whisper-base int8, {SPEECH_THREADS} threads, "
+                               + (f"batched ({batch})" if batch else "unbatched"), "ours",
+                               note="wall/CPU: transcribe() in process, after the model is loaded"))
+            for batch in (0, SPEECH_BATCH)}
+    for run in range(res.sizes.speech_runs):
+        for batch, row in rows.items():
+            code = f"import tools.bench as b; b.speech_child({str(wav)!r}, {model!r}, {batch}, {SPEECH_THREADS})"
+            s, out = timed([PYTHON, "-c", code], cwd=ROOT)
+            row.samples.append(s)
+            if s.ok:
+                got = json.loads(out)
+                row.data.setdefault("process_cpu_s", []).append(s.cpu)
+                s.cpu = got["transcribe_cpu_s"]
+                _score_transcription(row, got, sentences)
+            row.wall_override = row.data.get("transcribe_s", [])
+            say(f"  run {run + 1}: {row.label}: " + (row.figures if s.ok else f"FAILED {s.error}"))
+
+
+def speech_project(work: Path, model: str) -> Path:
+    proj = new_project(work, "speech-seminar")
+    site = proj / "feeds" / "site.toml"
+    site.write_text(site.read_text() + f'\n[speech]\nmodel = "{model}"\n')
+    return proj
+
+
+def bench_seminar_captions(res: Results, work: Path, video: Path, captions: Path, sentences: list[dict],
+                           model: str, say) -> None:
+    given = res.add(Row("speech.seminar-given", "speech: publish_seminar, given captions (FILE.vtt)", "floor",
+                        note="wall: publish_seminar in process"))
+    auto = res.add(Row("speech.seminar-auto", "speech: publish_seminar, machine captions (--captions auto)", "ours",
+                       *PAIRS["speech.seminar-auto"], note="wall: publish_seminar in process"))
+    env = {"PYTHONPATH": os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH"))))}  # cwd: the project
+    for run in range(res.sizes.speech_runs):
+        for row, how in ((given, str(captions)), (auto, "auto")):
+            proj = speech_project(work, model)
+            s, out = timed([PYTHON, "-c", SEMINAR_CHILD, str(proj), str(video), how], cwd=proj, env=env)
+            row.samples.append(s)
+            if s.ok:
+                row.data.setdefault("publish_s", []).append(json.loads(out)["publish_s"])
+                drafts = sorted((proj / "episodes").rglob("*.captions.vtt"))
+                if row is auto and drafts:
+                    errors = timing_errors([x["start"] for x in sentences], vtt_starts(drafts[0]))
+                    row.data.setdefault("timing", []).append(timing_summary(errors))
+            row.wall_override = row.data.get("publish_s", [])
+            say(f"  run {run + 1}: {row.label}: " + (f"{row.wall_override[-1]:.1f} s" if s.ok else f"FAILED {s.error}"))
+            shutil.rmtree(proj, ignore_errors=True)
+    alone = res.rows.get("speech.unbatched")
+    if auto.walls() and given.walls():
+        extra = statistics.median(auto.walls()) - statistics.median(given.walls())
+        auto.data["extra_s"] = extra
+        auto.figures = f"+{extra:.1f} s over given captions"
+        if alone and alone.walls():
+            hidden = 1 - extra / statistics.median(alone.walls())
+            auto.data["hidden"] = hidden
+            auto.figures += (f"; transcribing alone takes {statistics.median(alone.walls()):.0f} s "
+                             f"({SPEECH_THREADS} threads): " + (f"{min(1.0, hidden):.0%} of it hidden behind the encode"
+                                                                 if hidden > 0 else "none of it hidden behind the encode"))
+        if auto.data.get("timing"):
+            auto.figures += f"; the published draft's {timing_text(auto.data['timing'][-1])}"
+
+
+def bench_speech(res: Results, cache: Path, work: Path, say) -> None:
+    why = speech_available()
+    if why:
+        res.skipped.append(f"speech: not measured ({why})")
+        say(res.skipped[-1])
+        return
+    from tools.models import whisper_base
+
+    model = str(whisper_base())
+    wav, sentences = known_speech(cache, res.sizes.speech_s)
+    video = compliant_video(cache, res.sizes.speech_s, speech=wav, name="video-known-speech")
+    captions = known_captions(work / "given-captions.vtt", sentences)
+    say(f"speech: {wav.name} ({len(sentences)} known sentences, {res.sizes.speech_s / 60:.1f} min), "
+        f"{res.sizes.speech_runs} run(s) each")
+    bench_transcription(res, wav, sentences, model, say)
+    say(f"speech: publish_seminar on {video.name}, given captions and machine captions")
+    bench_seminar_captions(res, work, video, captions, sentences, model, say)
+
+
 # --- goals ----------------------------------------------------------------------------------------------
 
 @dataclass
@@ -1081,7 +1390,32 @@ def goals(res: Results) -> list[Goal]:
     else:
         out.append(Goal("publish episode on a 2-hour recording: peak memory under 200 MB (process tree, PSS)",
                         status(None), "full mode only" if not long else "; ".join(long.errors)))
+    out.append(speech_goal(res))
     return out
+
+
+def speech_goal(res: Results) -> Goal:
+    """Issue #13: whisper base int8 at 0.10x real time or faster on 2 cores, the better of the two modes."""
+    name = (f"speech (issue #13): whisper-base int8 at {SPEECH_GOAL:.2f}x real time or faster on {SPEECH_THREADS} cores"
+            + ("" if res.sizes.speech_s >= 30 * 60 else
+               f" (quick: a {_label_s(res.sizes.speech_s)} recording; the goal is on 30 minutes)"))
+    rtf = {}
+    for mode in ("unbatched", "batched"):
+        row = res.rows.get(f"speech.{mode}")
+        if row and row.data.get("rtf"):
+            rtf[mode] = statistics.median(row.data["rtf"])
+    if not rtf:
+        row = res.rows.get("speech.unbatched")
+        return Goal(name, "NOT MEASURED", "; ".join(row.errors) if row and row.errors else "not measured")
+    best = min(rtf, key=rtf.get)
+    figures = ", ".join(f"{mode} {x:.3f}x" for mode, x in rtf.items()) + f" real time (best: {best})"
+    wer = res.rows[f"speech.{best}"].data.get("wer", [None])[-1]
+    if wer is not None:
+        figures += f"; WER {wer:.2f} on synthetic voices"
+    auto = res.rows.get("speech.seminar-auto")
+    if auto and "extra_s" in auto.data:
+        figures += f"; publish seminar with machine captions +{auto.data['extra_s']:.1f} s over given captions"
+    return Goal(name, "MET" if rtf[best] <= SPEECH_GOAL else "NOT MET", figures)
 
 
 # --- printing ---------------------------------------------------------------------------------------------
@@ -1139,8 +1473,9 @@ def report(res: Results) -> str:
 
 
 def chart(res: Results, out: Path) -> Path:
-    """The goals as a picture (PNG): each comparison as bars of median wall time (memory: peak MB), ours in
-    the archive's blue, the peer and the floor in grey, the goal as a dashed line, min-max as whiskers."""
+    """The goals as a picture (PNG): each comparison as bars of median wall time (memory: peak MB; speech:
+    seconds per second of audio), ours in the archive's blue, the peer and the floor in grey, the goal as a
+    dashed line, min-max as whiskers."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -1150,6 +1485,10 @@ def chart(res: Results, out: Path) -> Path:
         row = res.rows.get(row_id)
         st = row.stats() if row and row.ok_samples else None
         return (st["wall_median"], st["wall_min"], st["wall_max"]) if st else None
+
+    def rtf(row_id: str) -> tuple[float, float, float] | None:
+        got = res.rows[row_id].data.get("rtf") if row_id in res.rows else None
+        return (statistics.median(got), min(got), max(got)) if got else None
 
     floor, remux, big = wall("audio.floor"), wall("video.remux"), max(res.sizes.feeds)
     long = res.rows.get("audio.publish-2h")
@@ -1168,10 +1507,16 @@ def chart(res: Results, out: Path) -> Path:
         ("2-hour publish: peak memory (MB)",
          [("process tree, PSS", (memory["pss_tree_mb"],) * 3 if memory else None, "ours"),
           ("RSS summed", (memory["rss_tree_mb"],) * 3 if memory else None, "floor")], (200.0, "200 MB")),
+        (f"Speech: whisper-base int8, {SPEECH_THREADS} cores (x real time)",
+         [(mode, rtf(f"speech.{mode}"), "ours") for mode in ("unbatched", "batched")],
+         (SPEECH_GOAL, f"{SPEECH_GOAL:.2f}x")),
+        ("Seminar: captions given or by machine (s)", [("machine captions", wall("speech.seminar-auto"), "ours"),
+                                                        ("given captions", wall("speech.seminar-given"), "floor")],
+         None),
     ]
     colours = {"ours": "#0a4f86", "peer": "#8a8a8a", "floor": "#b8b8b8"}
-    fig = Figure(figsize=(10, 6.4), dpi=110, layout="constrained")
-    for ax, (title, bars, goal) in zip(fig.subplots(2, 2).flat, panels):
+    fig = Figure(figsize=(10, 9.6), dpi=110, layout="constrained")
+    for ax, (title, bars, goal) in zip(fig.subplots(3, 2).flat, panels):
         bars = [(label, value, role) for label, value, role in bars if value is not None]
         ys = range(len(bars))
         ax.barh(list(ys), [v[0] for _, v, _ in bars], height=0.6, color=[colours[r] for _, _, r in bars],
@@ -1225,6 +1570,9 @@ def prepare_inputs(res: Results, cache: Path, only: set[str], say) -> None:
         camera_video(cache, sz.video_s)
     if "memory" in only and sz.long_audio_s:
         speech_wav(cache, sz.long_audio_s)
+    if "speech" in only and speech_available() is None:
+        wav, _ = known_speech(cache, sz.speech_s)
+        compliant_video(cache, sz.speech_s, speech=wav, name="video-known-speech")
     say(f"inputs ready in {cache / 'inputs'} ({time.perf_counter() - t0:.0f} s)")
 
 
@@ -1241,14 +1589,14 @@ def wait_idle(limit_s: float, say, threshold: float = 0.5) -> None:
 
 # --- main -------------------------------------------------------------------------------------------------
 
-SECTIONS = ("audio", "video", "feed", "storage", "memory", "stats")
+SECTIONS = ("audio", "video", "feed", "storage", "memory", "stats", "speech")
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="1 run each on tiny inputs (20 s audio, 10 s video, "
-                                                         "feeds of 100/1,000, a 20 MB upload)")
-    ap.add_argument("--runs", type=int, help="runs per command (default 3; 1 with --quick)")
+                                                         "feeds of 100/1,000, a 20 MB upload, 40 s of speech)")
+    ap.add_argument("--runs", type=int, help="runs per command (default 3, the speech section 1; 1 with --quick)")
     ap.add_argument("--only", action="append", choices=SECTIONS, help="measure only this section (repeatable)")
     ap.add_argument("--cache", type=Path, default=ROOT / ".bench", help="inputs and work folder (default .bench/)")
     ap.add_argument("--json", type=Path, help="results file (default CACHE/results.json)")
@@ -1291,7 +1639,7 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     sections = {"audio": bench_audio, "video": bench_video, "feed": bench_feed, "storage": bench_storage,
                 "stats": bench_stats,
-                "memory": bench_long_audio}
+                "memory": bench_long_audio, "speech": bench_speech}
     failed = []
     try:
         for name, run_section in sections.items():
