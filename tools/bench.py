@@ -907,11 +907,16 @@ def s3_available() -> str | None:
     return None
 
 
-def bench_storage(res: Results, cache: Path, work: Path, say) -> None:
-    why = s3_available()
+def not_measured(res: Results, section: str, why: str | None, say) -> bool:
+    """True when ``why`` says the section cannot run; the reason is then printed and kept with the results."""
     if why:
-        res.skipped.append(f"storage: not measured ({why})")
+        res.skipped.append(f"{section}: not measured ({why})")
         say(res.skipped[-1])
+    return bool(why)
+
+
+def bench_storage(res: Results, cache: Path, work: Path, say) -> None:
+    if not_measured(res, "storage", s3_available(), say):
         return
     from pipeline.store import seaweed
     from pipeline.store.s3 import S3Storage
@@ -1220,6 +1225,7 @@ def _score_transcription(row: Row, got: dict, sentences: list[dict]) -> None:
 
 
 def bench_transcription(res: Results, wav: Path, sentences: list[dict], model: str, say) -> None:
+    """Each mode's words and cue starts are kept beside the recording (``known-speech-*.heard-MODE.json``)."""
     rows = {batch: res.add(Row(f"speech.{'batched' if batch else 'unbatched'}",
                                f"speech: whisper-base int8, {SPEECH_THREADS} threads, "
                                + (f"batched ({batch})" if batch else "unbatched"), "ours",
@@ -1228,7 +1234,7 @@ def bench_transcription(res: Results, wav: Path, sentences: list[dict], model: s
     for run in range(res.sizes.speech_runs):
         for batch, row in rows.items():
             code = f"import tools.bench as b; b.speech_child({str(wav)!r}, {model!r}, {batch}, {SPEECH_THREADS})"
-            s, out = timed([PYTHON, "-c", code], cwd=ROOT)
+            s, out = timed([PYTHON, "-c", code], cwd=ROOT, stdout=wav.with_suffix(f".heard-{row.id[7:]}.json"))
             row.samples.append(s)
             if s.ok:
                 got = json.loads(out)
@@ -1283,10 +1289,7 @@ def bench_seminar_captions(res: Results, work: Path, video: Path, captions: Path
 
 
 def bench_speech(res: Results, cache: Path, work: Path, say) -> None:
-    why = speech_available()
-    if why:
-        res.skipped.append(f"speech: not measured ({why})")
-        say(res.skipped[-1])
+    if not_measured(res, "speech", speech_available(), say):
         return
     from tools.models import whisper_base
 
