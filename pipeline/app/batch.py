@@ -384,16 +384,19 @@ def regenerate_shows(site: Site, storage, batch: BatchPlan, result: BatchResult,
     nothing changed."""
     if batch.task == "verify" and not result.done:
         return
+    guids = {done.item.guid for done in result.done}
     for show_id in batch.shows:
         show = load_show(site, show_id)
         if storage.head(show.feed_key) is None and not any(d.label.startswith(f"{show_id}/") for d in result.done):
             continue  # never published
         report.stage(f"regenerating {show_id}")
-        feed = regenerate_feed(site, show, storage)
+        # From the store's manifests (this run wrote each before its record), the records of this run winning.
+        feed = regenerate_feed(site, show, storage, prefer_local=guids)
         result.uploaded += feed.uploaded
         result.warnings += feed.warnings
         if show.kind == "seminar":
-            result.uploaded += [k for k in regenerate_archive(site, show, storage).uploaded if k not in feed.uploaded]
+            pages = regenerate_archive(site, show, storage, prefer_local=guids)
+            result.uploaded += [k for k in pages.uploaded if k not in feed.uploaded]
 
 
 def batch(site: Site, task: str, selection: Selection, *, dry_run: bool = False, cluster: str = "local",
