@@ -41,13 +41,16 @@ def seminar_clip(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module", params=["local", "ray"])
-def where(request, tmp_path_factory):
+def where(request, s3_server, tmp_path_factory):
     """``--cluster`` for the batch: the local pool, or the Ray instance this test process starts."""
     if request.param == "local":
         yield "local"
         return
     ray = pytest.importorskip("ray")
-    kept = {k: os.environ.get(k) for k in ("PYTHONPATH", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER")}
+    # The workers' machine (here: this one) has the store's credentials in its environment, the standard AWS
+    # chain; the jobs carry none.
+    kept = {k: os.environ.get(k) for k in ("PYTHONPATH", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", *s3_server.env)}
+    os.environ.update(s3_server.env)
     os.environ["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).parents[1]), str(Path(__file__).parent)])
     os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
     ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False,
