@@ -46,6 +46,9 @@ def where(request, s3_server, tmp_path_factory):
     if request.param == "local":
         yield "local"
         return
+    # Set before Ray is imported, which reads it then: with it and the loopback node address, every Ray
+    # process listens on 127.0.0.1 only (checked with `ss -tlnp` while these tests ran).
+    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
     ray = pytest.importorskip("ray")
     # The workers' machine (here: this one) has the store's credentials in its environment, the standard AWS
     # chain; the jobs carry none.
