@@ -150,25 +150,47 @@ def test_transcribe_remaster_verify_and_a_second_run_does_nothing(catalogue, whe
         assert item.renditions.get("captions") == manifests[guid].renditions.get("captions")
     assert batch(catalogue, where, "remaster")[1]["planned"] == 0
 
-    done, out = batch(catalogue, where, "verify")
-    assert done.returncode == 0 and (out["done"], out["failed"]) == (3, []), (out["failed"], done.stderr)
-    assert batch(catalogue, where, "verify")[1]["planned"] == 0
+    verify_fails_alone_and_repeats(catalogue, where, after)
 
 
-def test_a_broken_item_fails_alone_and_a_killed_driver_is_resumed(catalogue, where):
-    project, env, store, _ = catalogue
-    manifests = consistent(catalogue)
+def verify_fails_alone_and_repeats(catalogue, where, manifests: dict) -> None:
+    """An item whose transcript is not the object its record names fails alone; mended, only it is left; with
+    --force every item is checked again; a feed that stops naming a transcript fails verify."""
+    _, _, store, _ = catalogue
     broken = next(i for i in manifests.values() if i.show == EPISODES)
-    kept = store.get(broken.media.key)[0]
-    store.put_bytes(broken.media.key, b"not an mp3 any more", content_type="audio/mpeg", cache_control="no-cache")
-    set_target(project, -20.0)
-    done, out = batch(catalogue, where, "remaster", "--workers", "2")
-    assert done.returncode == 1, done.stderr
-    assert out["done"] == 2 and [f["item"] for f in out["failed"]] == [f"{EPISODES}/{broken.slug}"]
+    text = broken.renditions["transcript-txt"]
+    kept = store.get(text.key)[0]
+    store.put_bytes(text.key, b"not the transcript", content_type=text.type, cache_control="no-cache")
+    done, out = batch(catalogue, where, "verify", "--workers", "2")
+    assert done.returncode == 1 and out["done"] == 2, done.stderr
+    assert [f["item"] for f in out["failed"]] == [f"{EPISODES}/{broken.slug}"]
     assert "is not the object its manifest names" in out["failed"][0]["reason"]
     assert "1 of 3 item(s) failed" in done.stderr
-    store.put_bytes(broken.media.key, kept, content_type="audio/mpeg", cache_control="no-cache")
+    store.put_bytes(text.key, kept, content_type=text.type, cache_control="no-cache")
+    done, out = batch(catalogue, where, "verify")
+    assert (out["planned"], out["done"], out["failed"]) == (1, 1, []), done.stderr
+    assert batch(catalogue, where, "verify")[1]["planned"] == 0
+    forced = batch(catalogue, where, "verify", "--force")[1]
+    assert (forced["planned"], forced["done"], forced["failed"], forced["uploaded"]) == (3, 3, [], [])
 
+    feed = store.get(f"{EPISODES}/feed.xml")[0]
+    store.put_bytes(f"{EPISODES}/feed.xml", feed.replace(text.url.encode(), b"https://elsewhere.example/t.txt"),
+                    content_type="application/rss+xml", cache_control="no-cache")
+    done, out = batch(catalogue, where, "verify", "--force", "--only", broken.slug)
+    assert done.returncode == 1 and "does not name" in out["failed"][0]["reason"], out
+    store.put_bytes(f"{EPISODES}/feed.xml", feed, content_type="application/rss+xml", cache_control="no-cache")
+    (seminar,) = [i for i in manifests.values() if i.show == SEMINAR]
+    page_key = f"{SEMINAR}/{seminar.slug}/index.html"
+    page = store.get(page_key)[0]
+    store.put_bytes(page_key, re.sub(rb"<track [^>]*>", b"", page), content_type="text/html; charset=utf-8",
+                    cache_control="no-cache")
+    done, out = batch(catalogue, where, "verify", "--force", "--only", seminar.slug)
+    assert done.returncode == 1 and "does not name the captions" in out["failed"][0]["reason"], out
+    store.put_bytes(page_key, page, content_type="text/html; charset=utf-8", cache_control="no-cache")
+
+
+def test_a_killed_driver_is_resumed(catalogue, where):
+    project, env, store, _ = catalogue
     # Killed after its first item: the store stays consistent, and the same command does what is left.
     set_target(project, -17.0)
     env = {**env, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1]), str(Path(__file__).parent)])}
@@ -186,7 +208,7 @@ def test_a_broken_item_fails_alone_and_a_killed_driver_is_resumed(catalogue, whe
     driver.wait(timeout=30)
     consistent(catalogue, settled=False)
     done, out = batch(catalogue, where, "remaster")
-    # What was done before the kill is not done again (the broken item, mended, is among what is left).
+    # What was done before the kill is not done again.
     assert 0 < out["planned"] < 3 and (out["done"], out["failed"]) == (out["planned"], []), done.stderr
     for item in consistent(catalogue).values():
         assert abs(item.loudness_after.integrated + 17.0) <= 1.0

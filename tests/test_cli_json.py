@@ -33,7 +33,7 @@ RESULT = {
 # `publish feed --json`: one object per show.
 FEED = {"show": str, "feed_url": str, "episodes": int, "uploaded": [str], "warnings": [str]}
 BATCH = {"task": str, "planned": int, "done": int, "skipped": int, "failed": [{"item": str, "reason": str}],
-         "items": [str], "estimate_s": NUMBER, "workers": int, "where": str, "uploaded": [str], "seconds": NUMBER,
+         "items": [str], "estimate_s": NUMBER, "times": [{"item": str, "seconds": NUMBER}], "workers": int, "where": str, "uploaded": [str], "seconds": NUMBER,
          "dry_run": bool, "warnings": [str]}
 
 

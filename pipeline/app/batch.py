@@ -33,6 +33,8 @@ from pipeline.app.publishing import (Job, Kind, Reporter, check_before_writing, 
                                      upload_media, workspace)
 from pipeline.app.regenerate import collect_items, regenerate_archive, regenerate_feed
 from pipeline.app.scratch import work_folder
+from pipeline.checks.store import store_key
+from pipeline.checks.targets import item_targets, page_tracks
 from pipeline.inputs.notes import notes_text
 from pipeline.media.audio import measure
 from pipeline.media.probe import probe
@@ -45,10 +47,14 @@ from pipeline.store import open_storage
 TASKS = ("transcribe", "remaster", "verify")
 # Bump when what a task makes changes: items done by an older version are planned again.
 BATCH_RECIPES = {"transcribe": "batch-transcribe-v1", "remaster": "batch-remaster-v1", "verify": "batch-verify-v1"}
-# Seconds of work per second of recording, and per item, on one core of a small machine (scripts/bench's batch
-# section measures them): what the estimate is made of. Speech recognition dominates.
-COST_PER_SECOND = {"transcribe": 0.35, "remaster": 0.12, "verify": 0.03}
-COST_PER_ITEM = 2.0
+# What the estimate is made of: seconds one job takes per item and per second of recording, each a least-squares
+# fit of the per-item job times (``--json``'s ``times``) over items of 3 s and 12 s of speech, measured by
+# ``scripts/bench --only batch`` (full mode, 8 items, 3 runs; 2026-11-29 23:41 UTC, on 520ac86 with this
+# change) on this project's 2-core machine, a local pool of 2, CPU only, the test suite's Whisper base model
+# (``tools/models.py``; loaded once per worker). A bigger model or a GPU changes ``transcribe`` most (README,
+# "Batch: the local pool and Ray", for a worked estimate).
+COST_PER_ITEM = {"transcribe": 0.13, "remaster": 1.49, "verify": 0.15}
+COST_PER_SECOND = {"transcribe": 0.664, "remaster": 0.018, "verify": 0.003}
 VERIFY_LU = 0.5  # how far a re-measurement may be from the recorded one
 
 
@@ -144,8 +150,10 @@ def batch_recipe(task: str, show: Show, item: Item, engine: Engine | None, langu
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def why_skip(task: str, show: Show, item: Item, recipe: str) -> str | None:
-    """Why ``item`` needs no ``task``, or None when it does."""
+def why_skip(task: str, show: Show, item: Item, recipe: str, force: bool = False) -> str | None:
+    """Why ``item`` needs no ``task``, or None when it does (``force``: verify checks it again all the same)."""
+    if force and task == "verify":
+        return None
     if item.source.get("batch", {}).get(task) == recipe:
         return f"{task} done before with the same recipe"
     if task == "transcribe":
@@ -175,7 +183,7 @@ def find_original(item: Item, sources: Path | None) -> Path | None:
 
 
 def plan_batch(site: Site, task: str, selection: Selection, *, sources: Path | None = None,
-               model: str | None = None, language: str | None = None) -> BatchPlan:
+               model: str | None = None, language: str | None = None, force: bool = False) -> BatchPlan:
     """Which items need ``task``, and what it will take; nothing is written."""
     if task not in TASKS:
         raise InputError(f"{task!r} is not a batch task; use one of {', '.join(TASKS)}", "TASK")
@@ -188,12 +196,12 @@ def plan_batch(site: Site, task: str, selection: Selection, *, sources: Path | N
         items, _ = collect_items(site, show, storage, prefer_local=None)
         for item in sorted(selected(items, selection), key=lambda i: (i.date, i.slug)):
             recipe = batch_recipe(task, show, item, engine, code)
-            why = why_skip(task, show, item, recipe)
+            why = why_skip(task, show, item, recipe, force)
             if why:
                 skipped.append((f"{show.id}/{item.slug}", why))
             else:
                 jobs.append(ItemJob(task, site, show, item, art, recipe, engine, code, find_original(item, sources)))
-    seconds = sum(COST_PER_ITEM + COST_PER_SECOND[task] * (j.item.media.duration or 0) for j in jobs)
+    seconds = sum(COST_PER_ITEM[task] + COST_PER_SECOND[task] * (j.item.media.duration or 0) for j in jobs)
     return BatchPlan(task, jobs, skipped, [s.id for s in shows], seconds, needs_of(task, engine))
 
 
@@ -334,11 +342,33 @@ def verify(job: ItemJob, work: Path) -> tuple[Item, dict[str, bytes], list[str]]
     if abs(measured.integrated - target.integrated) > target.tolerance:
         raise InputError(f"{item.media.key} measures {measured.integrated:.1f} LUFS, off the show's target of "
                          f"{target.integrated:.1f} by more than {target.tolerance} LU: remaster it", job.label)
-    if job.show.kind == "seminar" and storage.head(f"{job.show.id}/{item.slug}/index.html") is None:
-        raise StorageError(f"{job.show.id}/{item.slug}/index.html, the seminar's page, is missing", storage.url)
+    check_named(job, storage)
     source = {**item.source, "batch": {**item.source.get("batch", {}), "verify": job.recipe}}
     return replace(item, source=source), {}, []
 
+
+def check_named(job: ItemJob, storage) -> None:
+    """The feed names every caption and transcript the record names (``podcast:transcript``), and a seminar's
+    page is there and names its captions (``<track kind="captions">``)."""
+    item, show = job.item, job.show
+    texts = {role: m for role, m in item.renditions.items() if role == "captions" or role.startswith("transcript")}
+    if texts:
+        feed = storage.get(show.feed_key)
+        if feed is None:
+            raise StorageError(f"{show.feed_key}, the show's feed, is missing", storage.url)
+        named = {t.url for t in item_targets(feed[0], item.guid) if t.kind == "transcript"}
+        named |= {store_key(url, job.site.base_url) for url in named}
+        for role, media in sorted(texts.items()):
+            if media.url not in named and media.key not in named:
+                raise StorageError(f"{show.feed_key} does not name {item.slug}'s {role} ({media.key})", storage.url)
+    if show.kind != "seminar":
+        return
+    page_key = f"{show.id}/{item.slug}/index.html"
+    page = storage.get(page_key)
+    if page is None:
+        raise StorageError(f"{page_key}, the seminar's page, is missing", storage.url)
+    if "captions" in texts and texts["captions"].key not in page_tracks(page[0], page_key):
+        raise StorageError(f"{page_key} does not name the captions {texts['captions'].key}", storage.url)
 
 
 # --- the driver ------------------------------------------------------------------------------------------
@@ -401,15 +431,18 @@ def regenerate_shows(site: Site, storage, batch: BatchPlan, result: BatchResult,
 
 def batch(site: Site, task: str, selection: Selection, *, dry_run: bool = False, cluster: str = "local",
           workers: int | None = None, sources: Path | None = None, model: str | None = None,
-          language: str | None = None, report: BatchReporter | None = None) -> BatchResult:
+          language: str | None = None, force: bool = False, report: BatchReporter | None = None) -> BatchResult:
     """``publish batch TASK``: the plan, and with ``dry_run`` nothing more; else the jobs run and recorded."""
     report = report or BatchReporter()
+    if force and task != "verify":
+        raise InputError(f"only verify checks again what it has checked; {task} redoes only what is missing "
+                         "or changed", "--force")
     if sources is not None and not sources.is_dir():
         raise InputError("not a folder", "--sources")
     if workers is not None and workers < 1:
         raise InputError(f"{workers} workers: give 1 or more", "--workers")
     report.stage(f"planning {task}")
-    planned = plan_batch(site, task, selection, sources=sources, model=model, language=language)
+    planned = plan_batch(site, task, selection, sources=sources, model=model, language=language, force=force)
     if dry_run:
         from pipeline.app.cluster import place
 

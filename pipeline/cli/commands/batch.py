@@ -28,6 +28,7 @@ def batch_json(result: BatchResult, dry_run: bool) -> dict:
     return {"task": plan.task, "planned": len(plan.jobs), "done": len(result.done), "skipped": len(plan.skipped),
             "failed": [{"item": item, "reason": reason} for item, reason in result.failed],
             "items": [job.label for job in plan.jobs], "estimate_s": round(plan.estimate, 1),
+            "times": [{"item": done.label, "seconds": round(done.seconds, 2)} for done in result.done],
             "workers": result.workers, "where": result.where, "uploaded": result.uploaded,
             "seconds": round(result.seconds, 1), "dry_run": dry_run, "warnings": result.warnings}
 
@@ -59,17 +60,18 @@ def print_batch(result: BatchResult, dry_run: bool) -> None:
               help="remaster: a folder of original recordings, found by the name each record gives "
                    "(source.name); used instead of the published media when there.")
 @speech_options()
+@click.option("--force", is_flag=True, help="verify: check again the items verified before by the same recipe.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and the estimate; run nothing.")
 @json_option("the plan and what was done")
 @pass_project
 def batch(project: Project, task, shows, since, until, only, cluster, workers, sources, language, model,
-          dry_run, as_json):
+          force, dry_run, as_json):
     """Transcribe, remaster or verify every published item that needs it, one job per item, resumable."""
     reporter = ItemsReporter(quiet=as_json)
     try:
         result = run_batch(project.site(), task, Selection(tuple(shows), since, until, tuple(only)),
                            dry_run=dry_run, cluster=cluster, workers=workers, sources=sources, model=model,
-                           language=language, report=reporter)
+                           language=language, force=force, report=reporter)
     finally:
         reporter.done()
     for warning in result.warnings:
