@@ -44,6 +44,7 @@ LIBRARY_HOMES = {
     "ffmpeg": "pipeline.media",
     "subprocess": "pipeline.media.runner",
     "multiprocessing": "pipeline.media.runner",
+    "ray": "pipeline.app.cluster",  # the optional cluster extra: where a batch's jobs run
 }
 PROCESS_CALLS = {"fork", "forkpty", "Popen", "system", "spawnv", "spawnl", "execv", "execvp", "posix_spawn"}
 LONGEST = 60  # lines of a function, decorators excluded

@@ -43,6 +43,12 @@ def test_quick_bench_completes_and_prints_every_row(tmp_path):
         expected += ["speech.unbatched", "speech.batched", "speech.seminar-given", "speech.seminar-auto"]
     else:
         assert "speech: not measured" in out
+    expected += [f"batch.{task}.local" for task in bench.BATCH_TASKS]
+    try:
+        import ray  # noqa: F401
+        expected += [f"batch.{task}.ray" for task in bench.BATCH_TASKS]
+    except ImportError:
+        assert "batch: Ray not measured" in out
     assert set(expected) <= set(ids), f"missing rows: {set(expected) - set(ids)}"
     for row in data["rows"]:
         assert row["label"] in out, f"row {row['id']} not printed"
@@ -68,7 +74,7 @@ def test_quick_bench_completes_and_prints_every_row(tmp_path):
     assert f"chart: {picture}" in out
 
     assert "goals (issue #6)" in out
-    assert len(data["goals"]) == 10
+    assert len(data["goals"]) == 11
     for goal in data["goals"]:
         assert goal["status"] in ("MET", "NOT MET", "NOT MEASURED")
         assert f"{goal['goal']}: {goal['figures']}" in out

@@ -33,6 +33,9 @@ RESULT = {
 }
 # `publish feed --json`: one object per show.
 FEED = {"show": str, "feed_url": str, "episodes": int, "uploaded": [str], "warnings": [str]}
+BATCH = {"task": str, "planned": int, "done": int, "skipped": int, "failed": [{"item": str, "reason": str}],
+         "items": [str], "estimate_s": NUMBER, "times": [{"item": str, "seconds": NUMBER}], "workers": int, "where": str, "uploaded": [str], "seconds": NUMBER,
+         "dry_run": bool, "warnings": [str]}
 
 
 def conforms(value, shape, where: str = "$") -> list[str]:
@@ -120,6 +123,14 @@ def test_publish_feed_json_shape(project, published):
     proc = run_publish(project, "feed", "--json")
     assert proc.returncode == 0, proc.stderr
     assert conforms(json.loads(proc.stdout), [FEED]) == []
+
+
+def test_publish_batch_json_shape(project, published):
+    proc = run_publish(project, "batch", "verify", "--dry-run", "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert conforms(out, BATCH) == []
+    assert (out["planned"], out["done"], out["failed"], out["dry_run"]) == (1, 0, [], True)
 
 
 def test_the_shape_checker_catches_changes():

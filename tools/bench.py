@@ -1,4 +1,4 @@
-"""Benchmarks for issue #6 (and #13's speech recognition): our pipeline against what producers would compare it with.
+"""Benchmarks for issue #6 (and #13's speech recognition, #14's batch, #15's download counts): our pipeline against what producers would compare it with.
 
 ``scripts/bench`` runs :func:`main`. Every measured command is a subprocess, run under ``/usr/bin/time``
 (wall, user+sys CPU of the whole waited-for tree, largest single RSS) while a sampler thread polls
@@ -9,8 +9,9 @@ Inputs are made here, once, in the cache folder (``.bench/``): the two-speaker e
 (30 min; 20 s with ``--quick``), a 2-hour one (full mode only), video made with lavfi, a random file
 to upload, and for the speech section a recording of known sentences (``tools/bench-speech.txt``, from
 the agency's newsletter) spoken by espeak-ng at known offsets (30 min; 40 s with ``--quick``), so the
-word error rate and the caption timing are measured against the text it was made from. Results go to
-``.bench/results.json`` as well as to the printed table.
+word error rate and the caption timing are measured against the text it was made from; and for the batch
+section (issue 14) short espeak-ng clips published into a throwaway project, each ``publish batch`` run on a
+fresh copy of it. Results go to ``.bench/results.json`` as well as to the printed table.
 
 Nothing in the pipeline imports this module; only the standard library is imported at the top so the
 small child entries (``python -c "import tools.bench as b; b.feed_child(...)"``) start fast.
@@ -60,12 +61,14 @@ class Sizes:
     show_episodes: int
     speech_s: float = 30 * 60  # the known-text recording the speech section transcribes
     speech_runs: int = 1  # a 30-minute transcription takes minutes: once each unless --runs says otherwise
+    batch_items: int = 8  # the batch section's items (alternately 3 s and 12 s of speech)
 
     @classmethod
     def for_mode(cls, quick: bool, runs: int | None = None) -> "Sizes":
         if quick:
             return cls(runs=runs or 1, audio_s=20, long_audio_s=None, video_s=10, transcode_s=10,
-                       feeds=(100, 1000), upload_mb=20, show_episodes=100, speech_s=40, speech_runs=runs or 1)
+                       feeds=(100, 1000), upload_mb=20, show_episodes=100, speech_s=40, speech_runs=runs or 1,
+                       batch_items=4)
         return cls(runs=runs or 3, audio_s=30 * 60, long_audio_s=2 * 3600, video_s=30 * 60, transcode_s=120,
                    feeds=(1000, 10000), upload_mb=200, show_episodes=1000, speech_s=30 * 60, speech_runs=runs or 1)
 
@@ -1304,6 +1307,157 @@ def bench_speech(res: Results, cache: Path, work: Path, say) -> None:
     bench_seminar_captions(res, work, video, captions, sentences, model, say)
 
 
+# --- 7. batch: the back catalogue through the local pool and through Ray -------------------------------
+
+BATCH_TASKS = ("transcribe", "remaster", "verify")
+BATCH_SHORT_S, BATCH_LONG_S = 3, 12  # items alternate: many short ones (where overhead shows) and longer ones
+
+
+def batch_clips(cache: Path, n: int) -> list[tuple[Path, float]]:
+    """``n`` distinct speech clips (espeak-ng, each from its own lines of the sample conversation), alternately
+    3 s and 12 s, 48 kHz stereo."""
+    from tools.samples import HOST_LINES, speak
+
+    out = []
+    for i in range(n):
+        seconds = BATCH_SHORT_S if i % 2 == 0 else BATCH_LONG_S
+        text = " ".join(HOST_LINES[(i + k) % len(HOST_LINES)] for k in range(3))
+
+        def make(tmp: Path, text: str = text, seconds: int = seconds) -> None:
+            spoken = speak(text, tmp.with_suffix(".spoken.wav"))
+            try:
+                _ffmpeg("-i", str(spoken), "-af", "apad", "-t", str(seconds), "-ar", "48000", "-ac", "2",
+                        "-c:a", "pcm_s16le", str(tmp))
+            finally:
+                spoken.unlink(missing_ok=True)
+        out.append((cached(cache / "inputs" / "batch" / f"item-{i}-{seconds}s.wav", make), float(seconds)))
+    return out
+
+
+def batch_catalogue(cache: Path, work: Path, n: int, say) -> tuple[Path, dict[str, float]]:
+    """A project (local folder store) with ``n`` published episodes and the test model for speech; the slugs'
+    durations."""
+    from tools.models import whisper_base
+
+    proj = new_project(work, "batch")
+    site = proj / "feeds" / "site.toml"
+    site.write_text(site.read_text() + f'\n[speech]\nmodel = "{whisper_base()}"\n')
+    durations = {}
+    t0 = time.perf_counter()
+    for i, (clip, seconds) in enumerate(batch_clips(cache, n)):
+        done = subprocess.run(publish_cmd(proj, clip, f"Arkivepisode {i + 1}", "--date", f"2020-01-{i + 1:02d}"),
+                              capture_output=True, text=True, cwd=proj)
+        if done.returncode != 0:
+            raise RuntimeError(f"publishing batch item {i}: {done.stderr.strip().splitlines()[-1:]}")
+        durations[f"{SHOW}/{json.loads(done.stdout)['slug']}"] = seconds
+    say(f"batch: {n} episodes published in {time.perf_counter() - t0:.0f} s")
+    return proj, durations
+
+
+RAY_BATCH = """
+import json, os, sys, time
+os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # read when Ray is imported: with the address below,
+t0 = time.perf_counter()                                 # every Ray process listens on 127.0.0.1 only
+import ray
+ray.init(num_cpus=int(sys.argv[1]), include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False,
+         _temp_dir=sys.argv[2])
+t1 = time.perf_counter()
+from pipeline.cli.main import run
+code = run(sys.argv[3:])
+t2 = time.perf_counter()
+ray.shutdown()
+with open(os.path.join(sys.argv[2], "times.json"), "w") as f:
+    json.dump({"ray_init_s": t1 - t0, "batch_s": t2 - t1, "ray_shutdown_s": time.perf_counter() - t2}, f)
+sys.exit(code)
+"""
+
+
+def batch_run(row: Row, catalogue: Path, work: Path, task: str, cluster: str, say) -> None:
+    """One ``publish batch TASK`` on a fresh copy of the catalogue (every item planned), measured; on Ray, in a
+    driver that first starts Ray on this machine (``ray.init``) and runs the CLI with ``--cluster auto``."""
+    proj = Path(tempfile.mkdtemp(prefix=f"{task}-{cluster}-", dir=work))
+    shutil.copytree(catalogue, proj, dirs_exist_ok=True)
+    if task == "remaster":
+        toml = proj / "feeds" / f"{SHOW}.toml"
+        toml.write_text(re.sub(r"(?m)^integrated = [-0-9.]+", "integrated = -19.0", toml.read_text()))
+    args = ["--root", str(proj), "batch", task, "--json"]
+    temp = Path(tempfile.mkdtemp(prefix="ray-", dir="/tmp"))  # short: Ray's socket paths must fit 107 bytes
+    if cluster == "ray":
+        cmd = [PYTHON, "-c", RAY_BATCH, str(os.cpu_count() or 1), str(temp), *args, "--cluster", "auto"]
+    else:
+        cmd = [str(VENV_BIN / "publish"), *args, "--cluster", "local"]
+    s, out = timed(cmd, env={"PYTHONPATH": str(ROOT)}, cwd=proj)
+    row.samples.append(s)
+    if (temp / "times.json").is_file():
+        for k, v in json.loads((temp / "times.json").read_text()).items():
+            row.data.setdefault(k, []).append(v)
+    shutil.rmtree(temp, ignore_errors=True)
+    if out.strip().startswith("{"):
+        got = json.loads(out)
+        row.data.setdefault("times", []).append(got["times"])
+        if got["failed"]:
+            s.ok, s.error = False, f"{len(got['failed'])} item(s) failed: {got['failed'][0]['reason']}"[:200]
+    say(f"  {row.label}: " + (f"{s.wall:.1f} s" if s.ok else s.error))
+    shutil.rmtree(proj, ignore_errors=True)
+
+
+def cost_fit(times: list[list[dict]], durations: dict[str, float]) -> tuple[float, float] | None:
+    """Least squares of each item's job seconds on its recording's seconds: (per item, per second)."""
+    pts = [(durations[t["item"]], t["seconds"]) for run in times for t in run if t["item"] in durations]
+    if len({d for d, _ in pts}) < 2:
+        return None
+    mx, my = statistics.mean(d for d, _ in pts), statistics.mean(y for _, y in pts)
+    slope = sum((d - mx) * (y - my) for d, y in pts) / sum((d - mx) ** 2 for d, _ in pts)
+    return my - slope * mx, slope
+
+
+def bench_batch(res: Results, cache: Path, work: Path, say) -> None:
+    try:
+        import ray  # noqa: F401 — only to know it is installed; the runs are subprocesses
+    except ImportError:
+        res.skipped.append("batch: Ray not measured (pip install '.[cluster]'); local pool only")
+        say(res.skipped[-1])
+        ray = None
+    sz, workers = res.sizes, os.cpu_count() or 1
+    catalogue, durations = batch_catalogue(cache, work, sz.batch_items, say)
+    rows = {}
+    for task in BATCH_TASKS:
+        n = sz.batch_items
+        rows[task, "local"] = res.add(Row(f"batch.{task}.local", f"batch: {task} {n} items, local pool of {workers}"))
+        if ray is not None:
+            rows[task, "ray"] = res.add(Row(f"batch.{task}.ray", f"batch: {task} {n} items, Ray on this machine",
+                                            peer=f"batch.{task}.local",
+                                            note="wall: with ray.init and ray.shutdown in the driver"))
+    for run in range(sz.runs):
+        for task in BATCH_TASKS:
+            for where in ("local", "ray"):
+                if (task, where) in rows:
+                    batch_run(rows[task, where], catalogue, work, task, where, say)
+    batch_figures(res, rows, durations)
+
+
+def batch_figures(res: Results, rows: dict, durations: dict[str, float]) -> None:
+    n = res.sizes.batch_items
+    for (task, where), row in rows.items():
+        wall = row.stats()["wall_median"]
+        if wall is None:
+            continue
+        row.data["items_per_hour"] = n / wall * 3600
+        row.figures = f"{n / wall * 3600:,.0f} items/h"
+        fit = cost_fit(row.data.get("times", []), durations)
+        if fit and where == "local":
+            row.data["cost"] = {"per_item_s": fit[0], "per_second": fit[1]}
+            row.figures += f"; a job: {fit[0]:.2f} s + {fit[1]:.3f} s per second of recording"
+        local = rows[task, "local"].stats()["wall_median"]
+        if where == "ray" and local:
+            start = statistics.median(row.data.get("ray_init_s", [0])) + statistics.median(
+                row.data.get("ray_shutdown_s", [0]))
+            over = wall - start - local
+            row.data.update(overhead_s=over, start_stop_s=start)
+            row.figures += (f"; Ray start+stop {start:.1f} s; beyond it, overhead {over:+.1f} s "
+                            f"({over / local:+.0%}), {over / n:+.2f} s per item")
+
+
 # --- goals ----------------------------------------------------------------------------------------------
 
 @dataclass
@@ -1394,6 +1548,7 @@ def goals(res: Results) -> list[Goal]:
         out.append(Goal("publish episode on a 2-hour recording: peak memory under 200 MB (process tree, PSS)",
                         status(None), "full mode only" if not long else "; ".join(long.errors)))
     out.append(speech_goal(res))
+    out.append(batch_goal(res))
     return out
 
 
@@ -1419,6 +1574,24 @@ def speech_goal(res: Results) -> Goal:
     if auto and "extra_s" in auto.data:
         figures += f"; publish seminar with machine captions +{auto.data['extra_s']:.1f} s over given captions"
     return Goal(name, "MET" if rtf[best] <= SPEECH_GOAL else "NOT MET", figures)
+
+
+def batch_goal(res: Results) -> Goal:
+    """Ray's overhead against the local pool over the three tasks together (sums of median walls), Ray's own
+    start and stop (``ray.init``/``shutdown`` in the driver; a standing cluster pays them once) apart."""
+    goal = "batch: Ray on this machine within 10 % of the local pool (wall, all three tasks, start apart)"
+    rows = [(res.rows.get(f"batch.{t}.local"), res.rows.get(f"batch.{t}.ray")) for t in BATCH_TASKS]
+    rows = [(a, b) for a, b in rows if a and b and a.walls() and b.walls() and "overhead_s" in b.data]
+    if not rows:
+        return Goal(goal, "NOT MEASURED", "no figures")
+    local = sum(statistics.median(a.walls()) for a, _ in rows)
+    over = sum(b.data["overhead_s"] for _, b in rows)
+    start = statistics.median([b.data["start_stop_s"] for _, b in rows])
+    n = res.sizes.batch_items * len(rows)
+    return Goal(goal, "MET" if over <= 0.1 * local else "NOT MET",
+                f"local pool {local:.1f} s for {n} jobs; Ray {local + over:.1f} s beyond its start+stop "
+                f"({start:.1f} s per driver): overhead {over:+.1f} s ({over / local:+.0%}), {over / n:+.2f} s "
+                f"per item; with start+stop {(over + start * len(rows)) / local:+.0%}")
 
 
 # --- printing ---------------------------------------------------------------------------------------------
@@ -1576,6 +1749,8 @@ def prepare_inputs(res: Results, cache: Path, only: set[str], say) -> None:
     if "speech" in only and speech_available() is None:
         wav, _ = known_speech(cache, sz.speech_s)
         compliant_video(cache, sz.speech_s, speech=wav, name="video-known-speech")
+    if "batch" in only:
+        batch_clips(cache, sz.batch_items)
     say(f"inputs ready in {cache / 'inputs'} ({time.perf_counter() - t0:.0f} s)")
 
 
@@ -1592,7 +1767,7 @@ def wait_idle(limit_s: float, say, threshold: float = 0.5) -> None:
 
 # --- main -------------------------------------------------------------------------------------------------
 
-SECTIONS = ("audio", "video", "feed", "storage", "memory", "stats", "speech")
+SECTIONS = ("audio", "video", "feed", "storage", "memory", "stats", "speech", "batch")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1642,7 +1817,7 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     sections = {"audio": bench_audio, "video": bench_video, "feed": bench_feed, "storage": bench_storage,
                 "stats": bench_stats,
-                "memory": bench_long_audio, "speech": bench_speech}
+                "memory": bench_long_audio, "speech": bench_speech, "batch": bench_batch}
     failed = []
     try:
         for name, run_section in sections.items():

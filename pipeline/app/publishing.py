@@ -303,8 +303,9 @@ class Publication:
 def recorded_recipes(job: Job) -> dict[str, str]:
     """The recipes the previous publish recorded, by role."""
     source = job.existing.source if job.existing else {}
-    if job.kind.one_recipe:
-        return {job.media_role: source["recipe"]} if "recipe" in source else {}
+    if job.kind.one_recipe:  # the media's, which a batch's plan may not list (it transcribes only)
+        role = next((r.role for r in job.renditions if r.records_as == "media"), None)
+        return {role: source["recipe"]} if role and "recipe" in source else {}
     return dict(source.get("recipes", {}))
 
 

@@ -9,6 +9,7 @@ import posixpath
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 from lxml import html as lxml_html
 
@@ -139,9 +140,38 @@ def pages_targets(data: bytes, read: Callable[[str], bytes | None]) -> list[Targ
     return unique(found)
 
 
+def item_targets(data: bytes, guid: str) -> list[Target]:
+    """What the feed names for the item whose ``<guid>`` is ``guid`` (none when the feed has no such item)."""
+    ch = parse_feed(data).find("channel")
+    for n, item in enumerate(ch.findall("item") if ch is not None else [], 1):
+        if text_of(item.find("guid")) == guid:
+            return _item_targets(item, item_label(item, n))
+    return []
+
+
+class _Tracks(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, str]] = []  # (kind, src)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "track":
+            named = dict(attrs)
+            self.found.append((named.get("kind") or "subtitles", named.get("src") or ""))
+
+
+def page_tracks(html: bytes, page_key: str, kind: str = "captions") -> set[str]:
+    """The store keys of a page's ``<track kind="captions">`` sources, resolved against the page's own key."""
+    parser = _Tracks()
+    parser.feed(html.decode("utf-8", errors="replace"))
+    folder = posixpath.dirname(page_key)
+    return {posixpath.normpath(posixpath.join(folder, urllib.parse.unquote(src)))
+            for k, src in parser.found if k == kind and src and "://" not in src}
+
+
 def image_urls(data: bytes) -> list[str]:
     return [t.url for t in targets(data) if t.kind in ("artwork", "episode-image")]
 
 
-__all__ = ["IMAGE_TYPES", "PAGES", "SIZED", "Target", "image_urls", "item_pages", "page_targets", "pages_targets",
-           "targets", "unique"]
+__all__ = ["IMAGE_TYPES", "PAGES", "SIZED", "Target", "image_urls", "item_pages", "item_targets", "page_targets",
+           "page_tracks", "pages_targets", "targets", "unique"]

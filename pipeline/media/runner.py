@@ -276,3 +276,22 @@ def start_forked(work: Callable[[], bytes]) -> Callable[[], bytes]:
         return data
 
     return result
+
+
+def process_pool(workers: int):
+    """A pool of ``workers`` processes for independent jobs (``publish batch``): started here, as every
+    process is. Each worker is a fresh interpreter from a fork server, not a fork of a caller that may hold
+    threads (a store client's, a progress bar's) and their locks; a worker that dies fails only its job."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "forkserver" if sys.platform == "linux" else "spawn"
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
+
+
+def cores() -> int:
+    """The cores this process may run on (its affinity where the system says it, else the machine's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1

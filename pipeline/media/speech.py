@@ -78,8 +78,21 @@ def check_engine(engine: Engine, where: str = "--model") -> None:
             raise InputError(f"{engine.model}: {problem}", where)
 
 
+_LOADED: dict[Engine, object] = {}  # this process's last model: a batch worker loads it once for all its items
+
+
 def load_model(engine: Engine, where: str = "--model"):
-    """The WhisperModel, or one line saying why it cannot be had."""
+    """The WhisperModel (the one this process loaded last, when it is the same engine), or one line saying why
+    it cannot be had."""
+    if engine in _LOADED:
+        return _LOADED[engine]
+    model = _load_model(engine, where)
+    _LOADED.clear()
+    _LOADED[engine] = model
+    return model
+
+
+def _load_model(engine: Engine, where: str):
     check_engine(engine, where)
     import ctranslate2
     from faster_whisper import WhisperModel

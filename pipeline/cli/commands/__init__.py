@@ -1,6 +1,7 @@
 """One module per command; ``COMMANDS`` is the one list the group registers."""
 
 from pipeline.cli.commands.archive import archive
+from pipeline.cli.commands.batch import batch
 from pipeline.cli.commands.check import check
 from pipeline.cli.commands.episode import episode
 from pipeline.cli.commands.feed import feed
@@ -12,4 +13,4 @@ from pipeline.cli.commands.serve import serve
 from pipeline.cli.commands.stats import stats
 from pipeline.cli.commands.transcribe import transcribe
 
-COMMANDS = (episode, seminar, transcribe, archive, feed, check, retract, list_, serve, stats, init)
+COMMANDS = (episode, seminar, transcribe, archive, feed, check, retract, list_, serve, stats, init, batch)
