@@ -22,7 +22,6 @@ import datetime as dt
 import hashlib
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
