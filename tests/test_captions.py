@@ -17,6 +17,7 @@ from pipeline.app.seminar import SeminarRequest, publish_seminar
 from pipeline.model.config import load_site
 from pipeline.model.errors import InputError
 from pipeline.model.records import Person, load_records
+from pipeline.render.feed import MACHINE_NOTE
 from tools.models import whisper_base
 from tools.samples import speak
 
@@ -53,6 +54,13 @@ def project_with_model(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def feed_notes(project: Path) -> list[str]:
+    """The machine-draft notes in the seminar feed's item: in its description and in content:encoded."""
+    item = etree.parse(str(project / "public" / "seminarer" / "feed.xml")).find(".//item")
+    fields = [item.findtext("description"), item.findtext("{http://purl.org/rss/1.0/modules/content/}encoded") or ""]
+    return [MACHINE_NOTE for field in fields if MACHINE_NOTE in field]
+
+
 def seminar_request(source: Path, **more) -> SeminarRequest:
     return SeminarRequest(source=source, title=TITLE, date=dt.date(2024, 1, 12), time="09:00-10:00",
                           speakers=(Person("Kari Nordmann", "leder"),), **more)
@@ -71,6 +79,7 @@ def test_machine_captions_are_published_as_a_draft_then_replaced_by_a_persons(tm
     text = draft.read_text()
     assert text.startswith("WEBVTT\n\nNOTE Maskinlaget utkast") and "-->" in text
     assert (project / "public" / captions.key).read_bytes() == draft.read_bytes()
+    assert feed_notes(project) == [MACHINE_NOTE, MACHINE_NOTE]  # the feed says so too, to every app
     page = (project / "public" / "seminarer" / first.episode.slug / "index.html").read_text()
     assert 'label="Norsk (automatisk)"' in page and "<summary>Transkripsjon</summary>" in page
     assert page.count("Automatisk tekstet, ikke kontrollert av et menneske.") == 2  # by the player, in the text
@@ -90,6 +99,7 @@ def test_machine_captions_are_published_as_a_draft_then_replaced_by_a_persons(tm
     assert fixed.episode.renditions["captions"].label == "Norsk"
     assert fixed.episode.source["captions"] == {"source": "person", "reviewed": True}
     assert draft.read_text() == CORRECTED
+    assert feed_notes(project) == []
     page = (project / "public" / "seminarer" / fixed.episode.slug / "index.html").read_text()
     assert 'label="Norsk"' in page and "Automatisk tekstet" not in page
     assert "</span>00:00</a> Velkommen til Endring til frokost. I dag handler det om gevinstrealisering.</p>" in page

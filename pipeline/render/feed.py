@@ -65,13 +65,24 @@ def plain_description(episode: Item) -> str:
     return episode.description or rendered_notes(episode.notes)[1] or episode.title
 
 
+MACHINE_NOTE = ("Teksting og transkripsjon er laget automatisk med talegjenkjenning og er ikke kontrollert av et "
+                "menneske.")
+
+
+def machine_note(episode: Item) -> str | None:
+    """What apps show of an item whose captions or transcript are a machine draft no person has reviewed."""
+    drafts = [episode.source.get(k) or {} for k in ("captions", "transcript")]
+    return MACHINE_NOTE if any(d.get("source") == "machine" and not d.get("reviewed") for d in drafts) else None
+
+
 def feed_description(episode: Item) -> str:
     """The item's ``<description>``: its plain text (``plain_description``) as HTML, which is what RSS 2.0
     apps take it for, within Apple's 4,000-byte limit (cut at a word, with an ellipsis)."""
-    description = plain_description(episode)
-    while (excess := len(html_text(description).encode()) - DESCRIPTION_LIMIT) > 0:
+    description, note = plain_description(episode), machine_note(episode)
+    room = DESCRIPTION_LIMIT - (len(html_text(note).encode()) + 2 if note else 0)
+    while (excess := len(html_text(description).encode()) - room) > 0:
         description = truncate(description, len(description) - max(1, excess // 2))
-    return html_text(description)
+    return html_text(f"{description}\n\n{note}" if note else description)
 
 
 def description_cut(episode: Item) -> str | None:
@@ -137,9 +148,10 @@ def channel_xml(show: Show, site: Site, newest: Item | None, *, artwork: Media, 
     return fg.rss_str(pretty=True)
 
 
-def content_encoded(notes: str) -> str | None:
-    """``content:encoded``: the notes as sanitised HTML in a CDATA section, or None without notes."""
-    html = rendered_notes(notes)[0]
+def content_encoded(notes: str, note: str | None = None) -> str | None:
+    """``content:encoded``: the notes as sanitised HTML in a CDATA section (and ``note``, a machine draft's, as
+    a last paragraph), or None without either."""
+    html = rendered_notes(notes)[0] + (f"<p><em>{html_text(note)}</em></p>" if note else "")
     if not html:
         return None
     # nh3 writes '>' as &gt;, so ']]>' cannot end the section early; split it anyway, as XML allows,
@@ -160,7 +172,7 @@ def item_xml(show: Show, site: Site, episode: Item) -> str:
         add(f"      <title>{text(episode.title)}</title>")
     add(f"      <link>{text(item_link(show, site, episode))}</link>")
     add(f"      <description>{text(feed_description(episode))}</description>")
-    content = content_encoded(episode.notes)
+    content = content_encoded(episode.notes, machine_note(episode))
     if content:
         add(content)
     if episode.guid:
