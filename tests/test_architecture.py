@@ -46,7 +46,8 @@ LIBRARY_HOMES = {
     "multiprocessing": "pipeline.media.runner",
     "ray": "pipeline.app.cluster",  # the optional cluster extra: where a batch's jobs run
 }
-PROCESS_CALLS = {"fork", "forkpty", "Popen", "system", "spawnv", "spawnl", "execv", "execvp", "posix_spawn"}
+PROCESS_CALLS = {"fork", "forkpty", "Popen", "system", "spawnv", "spawnl", "execv", "execvp", "posix_spawn",
+                 "ProcessPoolExecutor"}
 LONGEST = 60  # lines of a function, decorators excluded
 # Functions allowed to be longer, each with its reason.
 LONG_FUNCTIONS: dict[str, str] = {}
@@ -121,6 +122,8 @@ def test_only_the_runner_starts_processes():
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and node.attr in PROCESS_CALLS:
                 wrong.append(f"{module}:{node.lineno} calls {ast.unparse(node)}")
+            elif isinstance(node, ast.ImportFrom) and {a.name for a in node.names} & PROCESS_CALLS:
+                wrong.append(f"{module}:{node.lineno} imports {', '.join(a.name for a in node.names)}")
     assert not wrong, "\n".join(wrong)
 
 
