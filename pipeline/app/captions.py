@@ -55,14 +55,14 @@ def draft_note(draft: Draft, when: dt.date | None = None) -> str:
             "på nytt med --captions FIL.vtt.")
 
 
-def engine_for(site: Site, model: str | None = None, *, threads: int = 0) -> Engine:
+def engine_for(site: Site, model: str | None = None) -> Engine:
     """The engine of the site's configured model (``speech.model`` in feeds/site.toml), or ``model``; a model
     folder given relative to the project is found there."""
     spec = model or site.speech_model
     folder = site.root / spec
     if not Path(spec).expanduser().is_absolute() and not spec.startswith("~") and folder.exists():
         spec = str(folder)
-    return Engine(model=spec, threads=threads)
+    return Engine(model=spec)
 
 
 def speech_engine(site: Site, model: str | None = None, language: str | None = None) -> tuple[Engine, str]:

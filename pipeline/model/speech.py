@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -36,5 +36,3 @@ class Draft:
     model: str
     words: tuple[Word, ...]
     duration: float
-    cues: tuple[Cue, ...] = field(default=())
-    paragraphs: tuple[Paragraph, ...] = field(default=())
